@@ -1,0 +1,49 @@
+# Quick start: `make demo` and `make test` work on a fresh clone with only Python 3.11.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: setup demo test lint unit browser-deps clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11：找不到 $(PY)（可用 make PY=python3 ...）"; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## demo: set up, migrate, load the fictional demo county, serve http://127.0.0.1:8080/
+demo: setup
+	VCBOT_MODE=demo VCBOT_DATABASE_URL=sqlite:///var/demo.db $(BIN)/vcbot db upgrade
+	VCBOT_MODE=demo VCBOT_DATABASE_URL=sqlite:///var/demo.db $(BIN)/vcbot demo load --reset
+	VCBOT_MODE=demo VCBOT_DATABASE_URL=sqlite:///var/demo.db $(BIN)/vcbot serve --host 127.0.0.1 --port 8080
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## browser-deps: Debian's chromium for the page tests (skipped with a reason when absent)
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
+	      || echo "chromium 安装失败：浏览器测试将跳过"; \
+	  else echo "未安装 chromium：浏览器测试将跳过"; fi; \
+	fi
+
+unit: setup
+	$(BIN)/pytest
+
+## test: lint + the whole suite; every database test runs on SQLite and, when
+## VCBOT_TEST_POSTGRES_URL is set (.ci/run sets it), again on PostgreSQL
+test: lint browser-deps
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,129 @@
+"""One typed settings object, read from a TOML file plus ``VCBOT_*`` environment variables.
+
+Every rule number of the programme (domain.md) is a setting whose default is the Guangdong
+value; other provinces run the same programme with other numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "placeholder"})
+DEFAULT_CONFIG_FILE = Path("vcbot.toml")
+
+
+class QuotaSettings(BaseModel):
+    """Service-time rules of one deployment (domain.md "Quota arithmetic", Q1 Q2 Q4 Q5 Q6)."""
+
+    monthly_required_minutes: int = Field(480, ge=1)  # Q2: 8 hours
+    offsite_cap_percent: int = Field(50, ge=0, le=100)  # Q2: at most 50 % off-site
+    min_visits_per_month: int = Field(1, ge=0)  # Q1: one on-site visit a month
+    flexible_halfyear_onsite_minutes: int = Field(3000, ge=1)  # Q5: 50 hours
+    flexible_waives_visits: bool = False  # rule 6: the visit part still applies by default
+    video_lectures_per_year: int = Field(2, ge=0)  # Q4
+    max_villages_per_counsel: int = Field(8, ge=1)  # Q6
+    month_close_day: int = Field(5, ge=1, le=28)  # issue 4: grace period before a month locks
+
+    @property
+    def offsite_cap_minutes(self) -> int:
+        """Off-site minutes that may count in one month (rule 3)."""
+        return self.monthly_required_minutes * self.offsite_cap_percent // 100
+
+
+class ReminderSettings(BaseModel):
+    """When and how the bot reminds counsel and bureaus (issue 4, G6)."""
+
+    first_response_hours: int = Field(24, ge=1)
+    days_before_month_end: int = Field(5, ge=1, le=27)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    morning_time: time = time(8, 30)
+    misfire_grace_seconds: int = Field(3600, ge=1)
+
+
+class ContactSettings(BaseModel):
+    """Published channels (Q8, Q10, G2). Defaults are fictional and must be set per deployment."""
+
+    complaint_email: str = "tousu@sft.example"
+    bureau_phone: str = "0000-0000000"
+    bureau_email: str = "sfj@county.example"
+    legal_aid_hotline: str = "12348"
+    legal_aid_centre: str = "县法律援助中心"
+
+
+class Settings(BaseSettings):
+    """The whole configuration of one deployment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VCBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    mode: Literal["production", "development", "demo"] = "development"
+    database_url: str = "sqlite:///var/vcbot.db"
+    timezone: str = "Asia/Shanghai"
+    bot_name: str = "法律顾问助手"
+    secret_key: str | None = None
+    puppet_token: str | None = None
+    quota: QuotaSettings = QuotaSettings()
+    reminders: ReminderSettings = ReminderSettings()
+    contacts: ContactSettings = ContactSettings()
+    data_dir: Path | None = None  # overrides config/data (lexicon, guidance texts)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"未知时区 {value!r}，例如 Asia/Shanghai") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> Settings:
+        if self.mode == "demo":
+            return self
+        for name in ("secret_key", "puppet_token"):
+            value = getattr(self, name)
+            if value is not None and value.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    f"{name} 仍是占位值 {value!r}：请在 VCBOT_{name.upper()} 或配置文件里设置真实密钥"
+                )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The deployment's zone, which decides months and half-years."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Init arguments win, then the environment, then the TOML file."""
+        toml_path = Path(os.environ.get("VCBOT_CONFIG", DEFAULT_CONFIG_FILE))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        return (init_settings, env_settings, toml)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings (file ``$VCBOT_CONFIG`` or ``./vcbot.toml``, then ``VCBOT_*``)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

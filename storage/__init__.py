@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the database, and the services that own transactions."""

@@ -1,0 +1,206 @@
+"""SQLModel tables: the roster, chat groups, questions, the service ledger and its audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.columns import AwareDateTime
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class County(SQLModel, table=True):
+    """A county-level justice bureau's area (县/市/区), with its city and province."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=64)
+    city: str | None = Field(default=None, max_length=64)
+    province: str | None = Field(default=None, max_length=64)
+    bureau_contact_id: str | None = Field(default=None, max_length=128)  # chat id for reports
+
+
+class Town(SQLModel, table=True):
+    """A town (镇/街道) within a county."""
+
+    __table_args__ = (UniqueConstraint("county_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    name: str = Field(max_length=64)
+
+
+class Village(SQLModel, table=True):
+    """A village or community (村/社区); ``id`` is the roster's village_id."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=64, index=True)
+    town_id: int = Field(foreign_key="town.id", index=True)
+    flexible: bool = False  # Q5: flexible mode switched on by the bureau
+
+
+class Counsel(SQLModel, table=True):
+    """A lawyer serving as village counsel; ``id`` is the roster's counsel_id."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=64)
+    firm: str = Field(default="", max_length=128)
+    phone: str = Field(default="", max_length=32)
+    email: str = Field(default="", max_length=128)
+    wechat: str | None = Field(default=None, max_length=128, unique=True)
+    trainee: bool = False  # Q7
+
+
+class Assignment(SQLModel, table=True):
+    """Counsel <-> village, from ``start`` to ``end`` inclusive (None: open on that side)."""
+
+    __table_args__ = (UniqueConstraint("counsel_id", "village_id", "start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    counsel_id: str = Field(foreign_key="counsel.id", index=True, max_length=64)
+    village_id: str = Field(foreign_key="village.id", index=True, max_length=64)
+    start: date | None = None
+    end: date | None = None
+
+    def active_on(self, day: date) -> bool:
+        """True when the assignment covers ``day``."""
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+class ChatGroup(SQLModel, table=True):
+    """A chat group (stable id) bound to one village."""
+
+    id: str = Field(primary_key=True, max_length=128)
+    village_id: str = Field(foreign_key="village.id", index=True, max_length=64)
+    bound_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class Question(SQLModel, table=True):
+    """A villager's question ticket; ``text`` is stored with ID and phone numbers masked."""
+
+    __table_args__ = (Index("ix_question_status_asked", "status", "asked_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: str = Field(foreign_key="village.id", index=True, max_length=64)
+    group_id: str | None = Field(default=None, max_length=128)
+    asker_id: str = Field(max_length=128)
+    asker_name: str = Field(default="", max_length=128)
+    text: str = Field(sa_type=Text)
+    category: str = Field(default="other", max_length=32)
+    confidence: float = 0.0
+    intents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="open", max_length=16)  # open | answered
+    asked_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    answered_by: str | None = Field(default=None, foreign_key="counsel.id", max_length=64)
+    message_id: str | None = Field(default=None, max_length=128)
+
+
+class ServiceLogEntry(SQLModel, table=True):
+    """One service entry of the ledger (domain.md "Quota arithmetic")."""
+
+    __table_args__ = (Index("ix_entry_counsel_village_day", "counsel_id", "village_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    counsel_id: str = Field(foreign_key="counsel.id", max_length=64)
+    village_id: str = Field(foreign_key="village.id", index=True, max_length=64)
+    day: date = Field(index=True)
+    kind: str = Field(max_length=16)  # onsite | offsite
+    channel: str = Field(max_length=32)  # visit, night_school, phone, wechat, ...
+    minutes: int
+    summary: str = Field(default="", sa_type=Text)
+    source: str = Field(default="chat", max_length=16)  # chat | group | web | import
+    question_id: int | None = Field(default=None, foreign_key="question.id")
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    created_by: str = Field(default="", max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class Visit(SQLModel, table=True):
+    """An on-site visit, scheduled and then done (Q1)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    counsel_id: str = Field(foreign_key="counsel.id", index=True, max_length=64)
+    village_id: str = Field(foreign_key="village.id", index=True, max_length=64)
+    starts_at: datetime = Field(sa_type=AwareDateTime, index=True)
+    status: str = Field(default="scheduled", max_length=16)  # scheduled | done | cancelled
+    note: str = Field(default="", sa_type=Text)
+
+
+class Complaint(SQLModel, table=True):
+    """A complaint about the service (Q10); text masked like questions."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: str | None = Field(default=None, foreign_key="village.id", max_length=64)
+    counsel_id: str | None = Field(default=None, foreign_key="counsel.id", max_length=64)
+    complainant_id: str = Field(max_length=128)
+    text: str = Field(sa_type=Text)
+    status: str = Field(default="open", max_length=16)  # open | handled
+    created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+    handled_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    handled_by: str | None = Field(default=None, max_length=128)
+    resolution: str = Field(default="", sa_type=Text)
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """A villager's rating of the service (Q12)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: str = Field(foreign_key="village.id", index=True, max_length=64)
+    counsel_id: str | None = Field(default=None, foreign_key="counsel.id", max_length=64)
+    respondent_id: str = Field(max_length=128)
+    score: int  # 1..5
+    comment: str = Field(default="", sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class BureauUser(SQLModel, table=True):
+    """A bureau staff login, scoped to a county, a city or a province."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)
+    password_hash: str = Field(max_length=256)
+    level: str = Field(default="county", max_length=16)  # county | city | province
+    scope: str = Field(max_length=64)  # the county, city or province name
+    can_edit_closed: bool = False
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when, with the values before and after."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime, index=True)
+    actor: str = Field(max_length=128)
+    action: str = Field(max_length=32)
+    entity: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the bot will send: written in the handler's transaction, delivered later."""
+
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(default="any", max_length=32)
+    target_kind: str = Field(max_length=8)  # group | person
+    target_id: str = Field(max_length=128)
+    text: str = Field(sa_type=Text)
+    mentions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    dedup_key: str | None = Field(default=None, unique=True, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+    not_before: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    attempts: int = 0
+    last_error: str = Field(default="", sa_type=Text)
+
+
+class InboundMessage(SQLModel, table=True):
+    """Incoming message ids already handled, so a redelivered message is handled once."""
+
+    channel: str = Field(primary_key=True, max_length=32)
+    message_id: str = Field(primary_key=True, max_length=128)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)

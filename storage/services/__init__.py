@@ -1,0 +1,1 @@
+"""Services: each owns its transactions and speaks in domain errors."""

@@ -1,0 +1,114 @@
+"""Who is who: groups, villages and their counsel on a date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.errors import Conflict, NotFound
+from storage.models import Assignment, AuditEntry, ChatGroup, Counsel, County, Town, Village
+
+
+@dataclass(frozen=True, slots=True)
+class VillagePlace:
+    """A village with its town and county names."""
+
+    village: Village
+    town: str
+    county: str
+
+
+async def village_of_group(session: AsyncSession, group_id: str) -> Village | None:
+    """The village a group is bound to, or None."""
+    group = await session.get(ChatGroup, group_id)
+    if group is None:
+        return None
+    return await session.get(Village, group.village_id)
+
+
+async def find_village(session: AsyncSession, key: str) -> Village:
+    """A village by id, or by name when the name is unique; NotFound otherwise."""
+    village = await session.get(Village, key)
+    if village is not None:
+        return village
+    found = list(await session.exec(select(Village).where(Village.name == key)))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        ids = "、".join(v.id for v in found)
+        raise NotFound(f"有多个村叫 {key}：请用村编号（{ids}）")
+    raise NotFound(f"没有编号或名称为 {key} 的村：请先用 vcbot roster import 导入名册")
+
+
+async def bind_group(
+    session: AsyncSession, group_id: str, village_key: str, *, actor: str, force: bool = False
+) -> Village:
+    """Bind a chat group to a village; rebinding to another village needs ``force``."""
+    village = await find_village(session, village_key)
+    group = await session.get(ChatGroup, group_id)
+    if group is not None and group.village_id != village.id and not force:
+        raise Conflict(f"群 {group_id} 已绑定村 {group.village_id}；确需改绑请加 --force")
+    before = None if group is None else {"village_id": group.village_id}
+    if group is None:
+        group = ChatGroup(id=group_id, village_id=village.id)
+    group.village_id = village.id
+    session.add(group)
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action="bind",
+            entity="group",
+            entity_id=group_id,
+            before=before,
+            after={"village_id": village.id},
+        )
+    )
+    return village
+
+
+async def counsel_of_village(session: AsyncSession, village_id: str, day: date) -> list[Counsel]:
+    """The counsel assigned to a village on ``day``, practising lawyers first."""
+    stmt = (
+        select(Counsel)
+        .join(Assignment, col(Assignment.counsel_id) == col(Counsel.id))
+        .where(
+            Assignment.village_id == village_id,
+            or_(col(Assignment.start).is_(None), col(Assignment.start) <= day),
+            or_(col(Assignment.end).is_(None), col(Assignment.end) >= day),
+        )
+        .order_by(col(Counsel.trainee), col(Counsel.id))
+    )
+    return list(dict.fromkeys(await session.exec(stmt)))
+
+
+async def counsel_by_chat_id(session: AsyncSession, sender_id: str) -> Counsel | None:
+    """The counsel whose WeChat id is ``sender_id``, if any."""
+    return (await session.exec(select(Counsel).where(Counsel.wechat == sender_id))).first()
+
+
+async def place_of(session: AsyncSession, village: Village) -> VillagePlace:
+    """The village with its town and county names."""
+    town = await session.get(Town, village.town_id)
+    if town is None:
+        raise NotFound(f"村 {village.id} 的镇不存在")
+    county = await session.get(County, town.county_id)
+    return VillagePlace(village, town.name, county.name if county else "")
+
+
+async def groups_with_villages(session: AsyncSession) -> list[tuple[ChatGroup, Village]]:
+    """Every bound group with its village, by group id."""
+    stmt = (
+        select(ChatGroup, Village)
+        .join(Village, col(Village.id) == col(ChatGroup.village_id))
+        .order_by(col(ChatGroup.id))
+    )
+    return [(g, v) for g, v in await session.exec(stmt)]
+
+
+async def bureau_contact(session: AsyncSession, county_name: str) -> str | None:
+    """The chat id of a county bureau's contact person, if one is set."""
+    county = (await session.exec(select(County).where(County.name == county_name))).first()
+    return None if county is None else county.bureau_contact_id

@@ -1,0 +1,111 @@
+"""Shared fixtures: a migrated database on SQLite and (when configured) PostgreSQL,
+settings with the programme defaults, and a guard that fails on non-loopback network use."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from config import Settings
+from storage.db import Database, make_sync_engine
+from storage.migrate import upgrade
+
+PG_ENV = "VCBOT_TEST_POSTGRES_URL"
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(sock: socket.socket, address: Any) -> Any:
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            ok = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            ok = host == "localhost"
+        if not ok:
+            raise RuntimeError(f"测试不得访问外部网络：{address!r}")
+    return _real_connect(sock, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection to a non-loopback address fails the test."""
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Settings with every programme default, independent of the environment."""
+    return Settings(_env_file=None, mode="development")  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once by Alembic; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """The test PostgreSQL, reset and migrated once per run (None when not configured)."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        yield None
+        return
+    engine = make_sync_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(url)
+    yield url
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = make_sync_engine(url)
+    with engine.begin() as conn:
+        names = conn.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        tables = ", ".join(f'"{n}"' for n in names)
+        if tables:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_url: str | None,
+) -> str:
+    """A URL to an empty, migrated database of each backend."""
+    if request.param == "sqlite":
+        target = tmp_path / "vcbot.db"
+        shutil.copy(sqlite_template, target)
+        return f"sqlite:///{target}"
+    if postgres_url is None:
+        pytest.skip(f"{PG_ENV} 未设置：跳过 PostgreSQL")
+    _truncate_postgres(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    """An open Database on each backend."""
+    database = Database(db_url)
+    yield database
+    await database.dispose()
