@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from handlers.ports import OutgoingMessage, Target
+from nlp.types import Classification, Intent
 
 
 @dataclass
@@ -36,3 +37,48 @@ class RecordingChat:
     async def say(self, target: Target, text: str, mentions: Sequence[str] = ()) -> None:
         """Record one message."""
         self.said.append(OutgoingMessage(target, text, tuple(mentions)))
+
+
+@dataclass(frozen=True)
+class FakeGuidance:
+    """Guidance with fixed texts."""
+
+    name: str
+    channels: tuple[str, ...]
+    tip: str
+
+
+@dataclass
+class FakeLanguage:
+    """A Language whose classification is looked up by substring, for handler tests.
+
+    ``rules`` maps a substring to (category, intents); the first rule found wins;
+    anything else is chit-chat.
+    """
+
+    rules: dict[str, tuple[str, frozenset[Intent]]] = field(default_factory=dict)
+
+    def classify(self, text: str) -> Classification:
+        """The first rule whose key is in ``text``."""
+        for key, (category, intents) in self.rules.items():
+            if key in text:
+                return Classification(category, 0.9, (key,), intents)
+        return Classification("other", 0.0, (), frozenset({"chitchat"}))
+
+    def guidance(self, category: str) -> FakeGuidance:
+        """Fixed guidance naming the category."""
+        return FakeGuidance(f"{category}类", ("人民调解", "诉讼"), "请保留证据。")
+
+
+def village_language() -> FakeLanguage:
+    """A fake covering the examples the handler tests use."""
+    q: frozenset[Intent] = frozenset({"question"})
+    return FakeLanguage(
+        {
+            "宅基地": ("homestead", q),
+            "工钱": ("labor", q),
+            "法律援助": ("labor", frozenset({"question", "legal_aid"})),
+            "跳楼": ("labor", frozenset({"question", "urgent"})),
+            "律师不回": ("other", frozenset({"question", "complaint"})),
+        }
+    )

@@ -81,7 +81,8 @@ async def counsel_of_village(session: AsyncSession, village_id: str, day: date) 
         )
         .order_by(col(Counsel.trainee), col(Counsel.id))
     )
-    return list(dict.fromkeys(await session.exec(stmt)))
+    unique = {c.id: c for c in await session.exec(stmt)}
+    return list(unique.values())
 
 
 async def counsel_by_chat_id(session: AsyncSession, sender_id: str) -> Counsel | None:

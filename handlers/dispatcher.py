@@ -1,0 +1,83 @@
+"""One unit of work per incoming message: dedup, handlers and outbox in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from config import Settings
+from handlers.context import Context, Language, Router
+from handlers.ports import IncomingMessage, Target
+from handlers.texts import INTERNAL_ERROR
+from storage.db import Database
+from storage.errors import StorageError
+from storage.services import outbox
+
+log = logging.getLogger(__name__)
+
+
+class OutboxChat:
+    """The Chat port over the durable outbox: messages commit with the handler's work."""
+
+    def __init__(self, session: AsyncSession, channel: str) -> None:
+        self._session = session
+        self._channel = channel
+
+    async def say(self, target: Target, text: str, mentions: Sequence[str] = ()) -> None:
+        """Queue ``text`` for ``target`` on this channel."""
+        await outbox.enqueue(
+            self._session,
+            channel=self._channel,
+            target_kind=target.kind,
+            target_id=target.id,
+            text=text,
+            mentions=mentions,
+        )
+
+
+class Dispatcher:
+    """Hands each incoming message to the routers, in order, inside one transaction."""
+
+    def __init__(
+        self, db: Database, settings: Settings, language: Language, routers: Sequence[Router]
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.language = language
+        self.routers = tuple(routers)
+
+    async def handle(self, message: IncomingMessage) -> bool:
+        """Handle one message; False when nothing handled it or it was a redelivery."""
+        try:
+            return await self._handle(message)
+        except StorageError as err:
+            await self._reply_outside(message, str(err))
+        except Exception:
+            log.exception("handler failed for message %s", message.message_id)
+            if not message.is_group:
+                await self._reply_outside(message, INTERNAL_ERROR)
+        return False
+
+    async def _handle(self, message: IncomingMessage) -> bool:
+        async with self.db.transaction() as session:
+            if message.message_id and not await outbox.first_time_seen(
+                session, message.channel, message.message_id
+            ):
+                log.info("duplicate message %s ignored", message.message_id)
+                return False
+            ctx = Context(
+                message, OutboxChat(session, message.channel), session, self.settings, self.language
+            )
+            for router in self.routers:
+                if await router.dispatch(ctx):
+                    return True
+        return False
+
+    async def _reply_outside(self, message: IncomingMessage, text: str) -> None:
+        """A domain error rolled the work back: tell the sender in a fresh transaction."""
+        async with self.db.transaction() as session:
+            if message.message_id:
+                await outbox.first_time_seen(session, message.channel, message.message_id)
+            await OutboxChat(session, message.channel).say(message.reply_target, text)

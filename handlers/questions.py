@@ -1,0 +1,187 @@
+"""Villagers' questions in a village group, and the counsel's answers that close them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from handlers import texts
+from handlers.context import Context, Router
+from handlers.ports import Target
+from nlp.types import Classification
+from storage.models import Complaint, Counsel, Village
+from storage.privacy import mask_personal_numbers
+from storage.services import directory, questions
+from storage.services.questions import NewQuestion
+
+router = Router("questions")
+
+_TICKET = re.compile(r"#(\d{1,9})")
+_AT_NAME = re.compile(r"@([^\s@，,:：]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class CounselInGroup:
+    """A counsel speaking in a bound group."""
+
+    counsel: Counsel
+    group_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class VillagerMessage:
+    """A villager's message in a bound group, classified."""
+
+    village: Village
+    group_id: str
+    classification: Classification
+
+
+async def counsel_in_group(ctx: Context) -> CounselInGroup | None:
+    """Matches a group message sent by a counsel."""
+    group_id = ctx.message.group_id
+    if group_id is None:
+        return None
+    counsel = await directory.counsel_by_chat_id(ctx.session, ctx.message.sender_id)
+    return None if counsel is None else CounselInGroup(counsel, group_id)
+
+
+@router.route(counsel_in_group)
+async def counsel_answers(ctx: Context, found: CounselInGroup) -> None:
+    """A counsel who @-mentions an asker (or writes #编号) closes those open questions."""
+    text = ctx.message.text
+    askers = list(ctx.message.mentioned_ids) + sorted(set(_AT_NAME.findall(text)))
+    tickets = [int(t) for t in _TICKET.findall(text)]
+    await questions.answer_questions(
+        ctx.session,
+        group_id=found.group_id,
+        counsel_id=found.counsel.id,
+        when=ctx.now,
+        askers=askers,
+        ticket_ids=tickets,
+    )
+
+
+async def unbound_group_mention(ctx: Context) -> bool | None:
+    """Matches an @-mention of the bot in a group that is bound to no village."""
+    group_id = ctx.message.group_id
+    if group_id is None or not ctx.message.mentions_bot:
+        return None
+    bound = await directory.village_of_group(ctx.session, group_id)
+    return True if bound is None else None
+
+
+@router.route(unbound_group_mention)
+async def explain_unbound(ctx: Context, _: bool) -> None:
+    """Tell the group it must be bound before questions can be taken."""
+    await ctx.reply(texts.UNBOUND_GROUP)
+
+
+async def villager_message(ctx: Context) -> VillagerMessage | None:
+    """Matches a villager's message in a bound group, with its classification."""
+    group_id = ctx.message.group_id
+    if group_id is None:
+        return None
+    village = await directory.village_of_group(ctx.session, group_id)
+    if village is None:
+        return None
+    return VillagerMessage(village, group_id, ctx.language.classify(ctx.message.text))
+
+
+@router.route(villager_message)
+async def villager_speaks(ctx: Context, found: VillagerMessage) -> None:
+    """Answer a question, report an urgent risk, record a complaint, or stay quiet."""
+    c = found.classification
+    if c.is_urgent:
+        await _urgent(ctx, found)
+    elif "complaint" in c.intents:
+        await _complaint(ctx, found)
+    elif c.is_question:
+        await _question(ctx, found)
+    elif ctx.message.mentions_bot:
+        await ctx.reply(texts.mentioned_help(ctx.settings.bot_name))
+
+
+async def _open(ctx: Context, found: VillagerMessage) -> tuple[int, list[Counsel]]:
+    c = found.classification
+    q = await questions.open_question(
+        ctx.session,
+        NewQuestion(
+            village_id=found.village.id,
+            group_id=found.group_id,
+            asker_id=ctx.message.sender_id,
+            asker_name=ctx.message.sender_name,
+            text=ctx.message.text,
+            category=c.category,
+            confidence=c.confidence,
+            intents=sorted(c.intents),
+            asked_at=ctx.now,
+            message_id=ctx.message.message_id,
+        ),
+    )
+    assert q.id is not None
+    counsel = await directory.counsel_of_village(ctx.session, found.village.id, ctx.today)
+    return q.id, counsel
+
+
+def _mentions(counsel: list[Counsel]) -> tuple[list[str], list[str]]:
+    return [c.name for c in counsel], [c.wechat for c in counsel if c.wechat]
+
+
+async def _question(ctx: Context, found: VillagerMessage) -> None:
+    ticket, counsel = await _open(ctx, found)
+    guide = ctx.language.guidance(found.classification.category)
+    names, ids = _mentions(counsel)
+    text = texts.question_reply(
+        asker=ctx.message.sender_name,
+        ticket=ticket,
+        category_name=guide.name,
+        channels=guide.channels,
+        tip=guide.tip,
+        counsel_names=names,
+        contacts=ctx.settings.contacts,
+        wants_legal_aid="legal_aid" in found.classification.intents,
+    )
+    await ctx.reply(text, [ctx.message.sender_id, *ids])
+
+
+async def _urgent(ctx: Context, found: VillagerMessage) -> None:
+    """G3: answer calmly in the group and alert the counsel and the bureau at once."""
+    ticket, counsel = await _open(ctx, found)
+    names, ids = _mentions(counsel)
+    contacts = ctx.settings.contacts
+    await ctx.reply(
+        texts.urgent_reply(asker=ctx.message.sender_name, counsel_names=names, contacts=contacts),
+        [ctx.message.sender_id, *ids],
+    )
+    alert = texts.urgent_alert(
+        village=found.village.name,
+        asker=ctx.message.sender_name,
+        ticket=ticket,
+        text=mask_personal_numbers(ctx.message.text),
+    )
+    place = await directory.place_of(ctx.session, found.village)
+    bureau = await directory.bureau_contact(ctx.session, place.county)
+    for person in [*ids, *([bureau] if bureau else [])]:
+        await ctx.chat.say(Target.person(person), alert)
+
+
+async def _complaint(ctx: Context, found: VillagerMessage) -> None:
+    """Q10: record the complaint and publish the complaint channels."""
+    counsel = await directory.counsel_of_village(ctx.session, found.village.id, ctx.today)
+    complaint = Complaint(
+        village_id=found.village.id,
+        counsel_id=counsel[0].id if counsel else None,
+        complainant_id=ctx.message.sender_id,
+        text=mask_personal_numbers(ctx.message.text),
+        created_at=ctx.now,
+    )
+    ctx.session.add(complaint)
+    await ctx.session.flush()
+    assert complaint.id is not None
+    await ctx.reply(
+        texts.complaint_reply(
+            asker=ctx.message.sender_name, number=complaint.id, contacts=ctx.settings.contacts
+        ),
+        [ctx.message.sender_id],
+    )

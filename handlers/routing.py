@@ -1,0 +1,11 @@
+"""The routers in the order they are tried; the composition root wires them."""
+
+from __future__ import annotations
+
+from handlers import directory, help, questions
+from handlers.context import Router
+
+
+def all_routers() -> list[Router]:
+    """Every handler module's router, most specific first; help is the fallback."""
+    return [directory.router, questions.router, help.router]
