@@ -8,7 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import URL
 
-from storage.db import sync_url
+from storage.db import make_sync_engine, sync_url
+from storage.errors import StorageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -38,3 +39,22 @@ def current_heads() -> tuple[str, ...]:
     from alembic.script import ScriptDirectory
 
     return tuple(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+class SchemaNotCurrent(StorageError):
+    """The database is missing or behind the code's migrations."""
+
+
+def ensure_current(url: str | URL) -> None:
+    """Refuse to run against a database that is not at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+    if current != set(current_heads()):
+        state = "尚未初始化" if not current else "结构不是最新"
+        raise SchemaNotCurrent(f"数据库{state}：请先运行 vcbot db upgrade")

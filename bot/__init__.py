@@ -1,0 +1,1 @@
+"""Runtime and composition root: CLI, channels, web server, scheduler."""

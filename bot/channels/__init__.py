@@ -1,0 +1,1 @@
+"""Channels: the transports that turn outside events into IncomingMessage."""

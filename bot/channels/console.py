@@ -1,0 +1,68 @@
+"""The console channel: ``发送者@群: 内容`` / ``发送者: 内容`` lines in, ``>>`` lines out."""
+
+from __future__ import annotations
+
+import re
+import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TextIO
+
+from handlers.ports import IncomingMessage, OutgoingMessage
+
+CHANNEL = "console"
+LINE_FORMAT = "格式：「发送者@群: 内容」（群消息）或「发送者: 内容」（私聊机器人）"
+_LINE = re.compile(r"^(?P<sender>[^@:：]+?)\s*(?:@(?P<group>[^:：]+?))?\s*[:：]\s*(?P<text>.*)$")
+_AT = re.compile(r"@([^\s@，,:：]+)")
+
+
+class ConsoleLineError(ValueError):
+    """A console line is not in the expected form."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleParser:
+    """Turns console lines into incoming messages (sender name = sender id)."""
+
+    bot_name: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def parse(self, line: str) -> IncomingMessage:
+        """Parse one line or raise :class:`ConsoleLineError`."""
+        found = _LINE.match(line.strip())
+        if found is None or not found["text"].strip():
+            raise ConsoleLineError(f"看不懂这一行：{line.strip()!r}。{LINE_FORMAT}")
+        text = found["text"].strip()
+        mentioned = _AT.findall(text)
+        to_bot = self.bot_name in mentioned
+        if to_bot:
+            text = text.replace(f"@{self.bot_name}", "").strip()
+        sender = found["sender"].strip()
+        return IncomingMessage(
+            channel=CHANNEL,
+            sender_id=sender,
+            sender_name=sender,
+            text=text,
+            sent_at=self.clock(),
+            group_id=found["group"].strip() if found["group"] else None,
+            mentions_bot=to_bot,
+            message_id=f"console-{uuid.uuid4().hex}",
+            mentioned_ids=tuple(m for m in mentioned if m != self.bot_name),
+        )
+
+
+class ConsoleTransport:
+    """Prints what the bot sends: ``>> 群: 内容`` or ``>> 私聊 某人: 内容``."""
+
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+
+    async def deliver(self, message: OutgoingMessage) -> None:
+        """Print one message; continuation lines are indented under it."""
+        where = message.target.id
+        head = f">> {where}" if message.target.kind == "group" else f">> 私聊 {where}"
+        body = message.text.replace("\n", "\n   ")
+        self.out.write(f"{head}: {body}\n")
+        self.out.flush()

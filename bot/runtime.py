@@ -1,0 +1,33 @@
+"""The composition root: settings, database, language and handlers wired once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.language import NlpLanguage
+from config import Settings
+from handlers.dispatcher import Dispatcher
+from handlers.routing import all_routers
+from storage.db import Database
+
+
+@dataclass(slots=True)
+class Runtime:
+    """What every channel and the web app share in one process."""
+
+    settings: Settings
+    db: Database
+    language: NlpLanguage
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.db.dispose()
+
+
+def build_runtime(settings: Settings, db: Database | None = None) -> Runtime:
+    """Wire the runtime for ``settings`` (a given ``db`` is used as is, e.g. in tests)."""
+    database = db or Database(settings.database_url)
+    language = NlpLanguage.load(settings.data_dir)
+    dispatcher = Dispatcher(database, settings, language, all_routers())
+    return Runtime(settings, database, language, dispatcher)

@@ -1,0 +1,69 @@
+"""The first page and the simulator API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from tests.handlers.conftest import COUNSEL_WX, GROUP
+
+Client = TestClient[Any, Any]
+
+
+async def test_first_page_lists_villages_and_counsel(client: Client) -> None:
+    r = await client.get("/")
+    html = await r.text()
+    assert r.status == 200
+    assert "南岗村" in html
+    assert "陈明远" in html
+    assert "tousu@sft.example" in html
+
+
+async def test_setup_lists_bound_groups_with_personas(client: Client) -> None:
+    data = await (await client.get("/api/sim/setup")).json()
+    [group] = data["groups"]
+    assert group["id"] == GROUP
+    assert {"id": COUNSEL_WX, "name": "陈明远", "role": "法律顾问"} in group["personas"]
+
+
+async def test_question_gets_an_answer(client: Client) -> None:
+    body = {
+        "group_id": GROUP,
+        "persona_id": "sim_zhangsan",
+        "persona_name": "张三",
+        "text": "宅基地被占了怎么办",
+    }
+    r = await client.post("/api/sim/send", json=body)
+    events = (await r.json())["events"]
+    assert r.status == 200
+    assert [e["direction"] for e in events] == ["in", "out"]
+    assert "@陈明远" in events[1]["text"]
+
+
+async def test_private_events_are_not_shown_to_other_personas(client: Client) -> None:
+    body = {"group_id": None, "persona_id": "sim_zhangsan", "persona_name": "张三", "text": "你好"}
+    await client.post("/api/sim/send", json=body)
+    mine = await (await client.get("/api/sim/feed", params={"persona": "sim_zhangsan"})).json()
+    other = await (await client.get("/api/sim/feed", params={"persona": "sim_lisi"})).json()
+    assert len(mine["events"]) == 2
+    assert other["events"] == []
+
+
+async def test_empty_message_is_refused_with_reason(client: Client) -> None:
+    r = await client.post(
+        "/api/sim/send", json={"group_id": GROUP, "persona_id": "x", "text": "  "}
+    )
+    assert r.status == 400
+    assert (await r.json())["error"] == "消息不能为空"
+
+
+async def test_non_json_body_is_refused(client: Client) -> None:
+    r = await client.post("/api/sim/send", data=b"not json")
+    assert r.status == 400
+    assert "JSON" in (await r.json())["error"]
+
+
+async def test_feed_without_persona_is_refused(client: Client) -> None:
+    r = await client.get("/api/sim/feed")
+    assert r.status == 400

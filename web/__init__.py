@@ -1,0 +1,1 @@
+"""Bureau web pages and the browser chat simulator: thin views over the services."""
