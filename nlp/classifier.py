@@ -31,6 +31,9 @@ ACTION_INTENTS: Final[frozenset[Intent]] = frozenset({"urgent", "legal_aid", "co
 EXPANSION_CACHE_SIZE: Final = 100_000
 _Item = TypeVar("_Item", Entry, Cue)
 EMPTY: Final = Classification("other", 1.0, (), frozenset({"chitchat"}))
+#: characters that end a sentence; a sentence ending in a question mark is the one that asks
+_SENTENCE_END: Final = frozenset("。！？!?；;\n")
+_QUESTION_MARKS: Final = frozenset("？?")
 
 
 def default_data_dir() -> Path:
@@ -91,7 +94,11 @@ class Classifier:
         if not any(char.isalnum() for char in text):
             return EMPTY
         found = self._scanner.find(text)
-        hits = [*self._keyword_hits(self._segmenter.cut(text)), *self._pattern_hits(found)]
+        tokens = self._segmenter.cut(text)
+        factor = self.lexicon.question_weight
+        spans = _question_spans(text) if factor != 1 and _QUESTION_MARKS & set(text) else ()
+        words = self._weighted_hits(tokens, spans, factor) if spans else self._keyword_hits(tokens)
+        hits = [*words, *self._pattern_hits(found)]
         scores = _scores(hits)
         kinds = {cue.kind for cue in _complete(self._cues_by_first, found)}
         top = max(scores.values(), default=0.0)
@@ -115,6 +122,25 @@ class Classifier:
                     seen.add(term)
                     hits.extend(self._hits[term])
         return hits
+
+    def _weighted_hits(
+        self, tokens: Sequence[str], spans: Sequence[tuple[int, int]], factor: float
+    ) -> list[_Hit]:
+        """Like :meth:`_keyword_hits`, but a word said in an asking sentence (``spans``) counts
+        ``factor`` times: in "background, then question" messages the question decides."""
+        boost: dict[str, float] = {}
+        end = 0
+        for index, token in enumerate(tokens):
+            start, end = end, end + len(token)
+            asking = any(first <= start < last for first, last in spans)
+            for term in self._terms_of(token):
+                if not self._negated(tokens, index):
+                    boost[term] = max(boost.get(term, 1.0), factor if asking else 1.0)
+        return [
+            _Hit(hit.term, hit.category, hit.weight * boost[term] if hit.weight > 0 else hit.weight)
+            for term in boost
+            for hit in self._hits[term]
+        ]
 
     def _pattern_hits(self, found: set[str]) -> Iterable[_Hit]:
         """Co-occurrence entries (``A+B``) whose parts all occur in the message."""
@@ -182,6 +208,24 @@ class Classifier:
         if confidence < self.lexicon.threshold:
             return "other", confidence
         return ranked[0], confidence
+
+
+def _question_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Character spans of the sentences ending in a question mark, when the message also has
+    a sentence that does not (background first, question last); otherwise none."""
+    spans: list[tuple[int, int]] = []
+    background = False
+    start = 0
+    for index, char in enumerate(text):
+        if char in _SENTENCE_END:
+            if any(c.isalnum() for c in text[start:index]):
+                if char in _QUESTION_MARKS:
+                    spans.append((start, index + 1))
+                else:
+                    background = True
+            start = index + 1
+    background = background or any(c.isalnum() for c in text[start:])
+    return tuple(spans) if background else ()
 
 
 def _group(entries: Iterable[Entry]) -> dict[str, tuple[Entry, ...]]:

@@ -58,6 +58,8 @@ class Lexicon:
     strong: float = 2.0
     negations: tuple[str, ...] = ("不是", "并非", "不属于", "不算", "不涉及")
     negation_window: int = 3
+    #: multiplier for keywords in the sentence that asks (ends with ？) of a longer message
+    question_weight: float = 1.0
 
 
 @dataclass(slots=True)
@@ -68,6 +70,7 @@ class _Settings:
     strong: float = 2.0
     negations: tuple[str, ...] = ("不是", "并非", "不属于", "不算", "不涉及")
     negation_window: int = 3
+    question_weight: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,11 @@ def _setting(settings: _Settings, path: Path, number: int, content: str) -> None
         if not 0 < bound <= (1 if name == "@threshold" else MAX_WEIGHT):
             raise LexiconError(path, number, f"{name} 的值“{value}”超出范围")
         setattr(settings, name[1:], bound)
+    elif name == "@question_weight":
+        factor = _number(path, number, value, name)
+        if not 1 <= factor <= MAX_WEIGHT:
+            raise LexiconError(path, number, f"{name} 的值“{value}”应在 1 到 10 之间")
+        settings.question_weight = factor
     elif name == "@negation":
         settings.negations = tuple(value.split())
     elif name == "@negation_window":
@@ -177,6 +185,7 @@ def load_lexicon(path: Path) -> Lexicon:
         settings.strong,
         settings.negations,
         settings.negation_window,
+        settings.question_weight,
     )
 
 

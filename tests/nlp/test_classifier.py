@@ -177,3 +177,48 @@ def test_fused_segmentation_equals_jieba_without_hmm() -> None:
     texts = [json.loads(line)["text"] for line in lines.splitlines()]
     texts += ["abc 12 def，x1y 宅基地\r\n好  的 ok!!", "A-1.5%地", "\t"]
     assert all(segmenter.cut(text) == segmenter.jieba_cut(text) for text in texts)
+
+
+# Long public-style questions: background first, the asking sentence last.
+BACKGROUND_THEN_QUESTION = (
+    "本人在工厂上班，公司一直不签劳动合同，每天加班。邻居盖房子挡住了我家采光，能要求他拆除吗？"
+)
+
+
+def test_the_sentence_that_asks_outweighs_the_background() -> None:
+    assert classify(BACKGROUND_THEN_QUESTION).category == "neighbor"
+
+
+def test_question_weight_one_turns_the_weighting_off(tmp_path: Path) -> None:
+    data = _data_copy(tmp_path)
+    lexicon = data / "lexicon.tsv"
+    text = lexicon.read_text(encoding="utf-8")
+    assert "@question_weight\t1.5" in text
+    lexicon.write_text(text.replace("@question_weight\t1.5", "@question_weight\t1"), "utf-8")
+    assert Classifier(data).classify(BACKGROUND_THEN_QUESTION).category == "labor"
+
+
+def test_a_single_sentence_is_not_weighted() -> None:
+    one_sentence = BACKGROUND_THEN_QUESTION.replace("。", "，")
+    assert classify(one_sentence).category == "labor"
+
+
+def test_disputing_a_status_keeps_the_topic() -> None:
+    result = classify("包工头说没有劳动合同不算工伤，能申请工伤认定吗？")
+    assert result.category == "labor"
+    assert "工伤" in result.keywords
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("公司未签劳动合同，可以要求双倍工资吗", "labor"),
+        ("父亲去世前立了遗嘱，请问遗嘱有效吗？", "inheritance"),
+        ("丈夫婚内借的网贷，属于夫妻共同债务吗？", "marriage"),
+        ("交警认定对方全责，交强险怎么赔？", "traffic"),
+        ("醉酒驾驶机动车会被判处有期徒刑吗？", "criminal"),
+        ("对环保局的行政处罚决定不服，多久内申请行政复议？", "administrative"),
+    ],
+)
+def test_formal_legal_terms_are_understood(text: str, category: str) -> None:
+    assert classify(text).category == category

@@ -122,3 +122,15 @@ def test_classifier_refuses_a_bad_data_folder_when_built(tmp_path: Path) -> None
         handle.write("labor\t加班\tlots\n")
     with pytest.raises(LexiconError, match=r"lexicon\.tsv"):
         Classifier(folder)
+
+
+def test_question_weight_setting_is_read(tmp_path: Path) -> None:
+    path = _write(tmp_path, "lexicon.tsv", "@question_weight\t2\n" + GOOD_LINE)
+    assert load_lexicon(path).question_weight == 2.0
+
+
+@pytest.mark.parametrize("value", ["0.5", "11", "abc"])
+def test_question_weight_out_of_range_is_refused(tmp_path: Path, value: str) -> None:
+    path = _write(tmp_path, "lexicon.tsv", GOOD_LINE + f"@question_weight\t{value}\n")
+    error = _refusal(load_lexicon, path)
+    assert (error.line, "@question_weight" in error.reason) == (2, True)
