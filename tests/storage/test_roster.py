@@ -28,13 +28,17 @@ def csv(*rows: str, header: str = HEADER) -> str:
     return "\n".join([header, *rows]) + "\n"
 
 
-async def count(db: Database, table: type[Village] | type[Counsel] | type[Assignment] | type[Town]) -> int:
+async def count(
+    db: Database, table: type[Village] | type[Counsel] | type[Assignment] | type[Town]
+) -> int:
     async with db.read() as s:
         return (await s.exec(select(func.count()).select_from(table))).one()
 
 
 async def test_accepted_file_creates_everything(db: Database, settings: Settings) -> None:
-    summary = await import_roster(db, csv(row("V1", "L1"), row("V2", "L1"), row("V3", "L2", town="南湾镇")), settings.quota)
+    summary = await import_roster(
+        db, csv(row("V1", "L1"), row("V2", "L1"), row("V3", "L2", town="南湾镇")), settings.quota
+    )
     assert summary.created["villages"] == 3
     assert summary.created["counsel"] == 2
     assert summary.created["assignments"] == 3
@@ -56,7 +60,8 @@ async def test_changed_details_are_updated(db: Database, settings: Settings) -> 
     assert summary.updated["villages"] == 1
     async with db.read() as s:
         village = await s.get(Village, "V1")
-    assert village is not None and village.flexible
+    assert village is not None
+    assert village.flexible
 
 
 async def test_trainee_alone_is_refused_with_line(db: Database, settings: Settings) -> None:
@@ -121,14 +126,18 @@ async def test_consecutive_assignments_do_not_add_up(db: Database, settings: Set
 
 async def test_unknown_column_is_refused(db: Database, settings: Settings) -> None:
     with pytest.raises(ImportRefused, match="未知的列 remark") as err:
-        await import_roster(db, csv(row("V1", "L1") + ",x", header=HEADER + ",remark"), settings.quota)
+        await import_roster(
+            db, csv(row("V1", "L1") + ",x", header=HEADER + ",remark"), settings.quota
+        )
     assert err.value.line == 1
 
 
 async def test_missing_column_is_refused(db: Database, settings: Settings) -> None:
     header = HEADER.replace(",trainee", "")
     with pytest.raises(ImportRefused, match="缺少列 trainee"):
-        await import_roster(db, csv(row("V1", "L1").rsplit(",", 1)[0], header=header), settings.quota)
+        await import_roster(
+            db, csv(row("V1", "L1").rsplit(",", 1)[0], header=header), settings.quota
+        )
 
 
 async def test_empty_id_is_refused_with_line(db: Database, settings: Settings) -> None:
@@ -145,13 +154,19 @@ async def test_bad_flag_is_refused(db: Database, settings: Settings) -> None:
 
 async def test_bad_date_is_refused(db: Database, settings: Settings) -> None:
     with pytest.raises(ImportRefused, match="start 应为日期") as err:
-        await import_roster(db, csv(row("V1", "L1", extra=",2026/1/1,"), header=HEADER + ",start,end"), settings.quota)
+        await import_roster(
+            db,
+            csv(row("V1", "L1", extra=",2026/1/1,"), header=HEADER + ",start,end"),
+            settings.quota,
+        )
     assert err.value.line == 2
 
 
 async def test_inconsistent_village_is_refused(db: Database, settings: Settings) -> None:
     with pytest.raises(ImportRefused, match="不一致") as err:
-        await import_roster(db, csv(row("V1", "L1"), row("V1", "L2", flexible="是")), settings.quota)
+        await import_roster(
+            db, csv(row("V1", "L1"), row("V1", "L2", flexible="是")), settings.quota
+        )
     assert err.value.line == 3
 
 
