@@ -12,7 +12,11 @@ from config import Settings, load_settings
 
 def test_defaults_are_the_guangdong_rules(settings: Settings) -> None:
     q = settings.quota
-    assert (q.monthly_required_minutes, q.offsite_cap_percent, q.offsite_cap_minutes) == (480, 50, 240)
+    assert (q.monthly_required_minutes, q.offsite_cap_percent, q.offsite_cap_minutes) == (
+        480,
+        50,
+        240,
+    )
     assert (q.min_visits_per_month, q.flexible_halfyear_onsite_minutes) == (1, 3000)
     assert (q.video_lectures_per_year, q.max_villages_per_counsel) == (2, 8)
     assert settings.timezone == "Asia/Shanghai"
@@ -30,7 +34,9 @@ def test_environment_overrides_nested_rule(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_toml_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = tmp_path / "vcbot.toml"
-    cfg.write_text('timezone = "Asia/Urumqi"\n[quota]\noffsite_cap_percent = 40\n', encoding="utf-8")
+    cfg.write_text(
+        'timezone = "Asia/Urumqi"\n[quota]\noffsite_cap_percent = 40\n', encoding="utf-8"
+    )
     monkeypatch.setenv("VCBOT_CONFIG", str(cfg))
     s = load_settings()
     assert s.timezone == "Asia/Urumqi"

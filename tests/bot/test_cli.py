@@ -88,7 +88,9 @@ def test_demo_load_fills_the_county(vcbot: CliRunner, monkeypatch: pytest.Monkey
     assert "@陈明远" in chat.stdout
 
 
-def test_chat_on_unmigrated_database_says_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chat_on_unmigrated_database_says_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("VCBOT_DATABASE_URL", f"sqlite:///{tmp_path}/new.db")
     out = CliRunner().invoke(main, ["chat"], input="")
     assert out.exit_code == 2
@@ -103,7 +105,9 @@ def test_classify_writes_one_json_line_per_input() -> None:
 
 
 def test_eval_prints_accuracy_and_macro_f1() -> None:
-    out = CliRunner().invoke(main, ["eval", str(ROOT / "tests" / "data" / "questions_holdout.jsonl")])
+    out = CliRunner().invoke(
+        main, ["eval", str(ROOT / "tests" / "data" / "questions_holdout.jsonl")]
+    )
     assert out.exit_code == 0
     assert "accuracy" in out.stdout
     assert "macro-F1" in out.stdout
