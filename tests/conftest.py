@@ -43,7 +43,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def settings() -> Settings:
     """Settings with every programme default, independent of the environment."""
-    return Settings(_env_file=None, mode="development")  # type: ignore[call-arg]
+    return Settings(mode="development")
 
 
 @pytest.fixture(scope="session")
