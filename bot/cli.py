@@ -2,64 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from functools import wraps
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TypeVar
 
 import click
-from pydantic import ValidationError
 
+from bot.cli_support import friendly, settings_or_exit, with_db
+from bot.ledger_cli import campaign, logs, reminders, report
 from bot.runtime import Runtime, build_runtime
-from config import Settings, load_settings
-from storage.db import DatabaseURLError
-from storage.errors import StorageError
+from config import Settings
+from storage.db import Database
 
-P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ValidationError as err:
-        lines = [f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]
-        raise click.ClickException("配置有误：\n" + "\n".join(lines)) from None
-
-
-def friendly(func: Callable[P, R]) -> Callable[P, R]:
-    """Map domain errors to a one-line message and exit code 2, never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except (StorageError, DatabaseURLError) as err:
-            click.echo(f"错误：{err}", err=True)
-            sys.exit(2)
-
-    return wrapper
 
 
 def with_runtime(body: Callable[[Runtime], Awaitable[R]]) -> R:
     """Build the runtime, run ``body`` in an event loop, and close it."""
 
-    from storage.migrate import ensure_current
+    async def run(db: Database, settings: Settings) -> R:
+        return await body(build_runtime(settings, db))
 
-    settings = _settings()
-    ensure_current(settings.database_url)
-
-    async def main() -> R:
-        runtime = build_runtime(settings)
-        try:
-            return await body(runtime)
-        finally:
-            await runtime.close()
-
-    return asyncio.run(main())
+    return with_db(run)
 
 
 @click.group()
@@ -83,7 +49,7 @@ def db_upgrade() -> None:
     """把数据库升级到最新结构（Alembic）。"""
     from storage.migrate import upgrade
 
-    settings = _settings()
+    settings = settings_or_exit()
     upgrade(settings.database_url)
     click.echo(f"数据库已是最新结构：{_safe_url(settings.database_url)}")
 
@@ -154,12 +120,16 @@ def chat() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--no-reminders", is_flag=True, help="不启动提醒调度")
 @friendly
-def serve(host: str, port: int) -> None:
-    """启动网页（首页和浏览器聊天模拟器）。"""
+def serve(host: str, port: int, no_reminders: bool) -> None:
+    """启动网页（首页和浏览器聊天模拟器）和提醒调度。"""
     from bot.server import serve_forever
+    from storage.migrate import ensure_current
 
-    serve_forever(_settings(), host, port)
+    settings = settings_or_exit()
+    ensure_current(settings.database_url)
+    serve_forever(settings, host, port, reminders=not no_reminders)
 
 
 @main.group()
@@ -174,7 +144,7 @@ def demo_load(reset: bool) -> None:
     """载入虚构的演示县：镇、村、律师、派驻、群绑定和两个月的服务日志。"""
     from bot.demo import load_demo
 
-    settings = _settings()
+    settings = settings_or_exit()
     if settings.mode != "demo":
         raise click.ClickException("演示数据只能在演示模式下载入：请设置 VCBOT_MODE=demo")
     click.echo(with_runtime(lambda rt: load_demo(rt, reset=reset)))
@@ -187,7 +157,7 @@ def classify() -> None:
 
     from nlp import Classifier, classification_to_json
 
-    classifier = Classifier(_settings().data_dir)
+    classifier = Classifier(settings_or_exit().data_dir)
     for line in sys.stdin:
         result = classifier.classify(line.rstrip("\n"))
         sys.stdout.write(json.dumps(classification_to_json(result), ensure_ascii=False) + "\n")
@@ -203,7 +173,11 @@ def eval_command(file: Path, misses: int) -> None:
     from nlp.evaluate import evaluate_file, format_report
 
     try:
-        report = evaluate_file(file, Classifier(_settings().data_dir).classify)
+        report = evaluate_file(file, Classifier(settings_or_exit().data_dir).classify)
     except LexiconError as err:
         raise click.ClickException(str(err)) from None
     click.echo(format_report(report, show_misses=misses))
+
+
+for command in (logs, report, campaign, reminders):
+    main.add_command(command)

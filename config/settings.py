@@ -49,8 +49,10 @@ class ReminderSettings(BaseModel):
     days_before_month_end: int = Field(5, ge=1, le=27)
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
-    morning_time: time = time(8, 30)
-    misfire_grace_seconds: int = Field(3600, ge=1)
+    morning_time: time = time(8, 30)  # daily checks and the group's visit-day notice
+    eve_time: time = time(18, 0)  # the counsel's reminder the day before a visit
+    question_check_minutes: int = Field(15, ge=1)  # how often waiting questions are checked
+    misfire_grace_seconds: int = Field(3600, ge=1)  # later than this a run counts as missed
 
 
 class ContactSettings(BaseModel):
@@ -82,6 +84,7 @@ class Settings(BaseSettings):
     reminders: ReminderSettings = ReminderSettings()
     contacts: ContactSettings = ContactSettings()
     data_dir: Path | None = None  # overrides config/data (lexicon, guidance texts)
+    default_channel: str = "wechat"  # outbox channel of proactive messages (reminders)
 
     @field_validator("timezone")
     @classmethod

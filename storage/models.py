@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Float,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    Unicode,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from storage.columns import AwareDateTime
@@ -114,6 +124,7 @@ class ServiceLogEntry(SQLModel, table=True):
     source: str = Field(default="chat", max_length=16)  # chat | group | web | import
     question_id: int | None = Field(default=None, foreign_key="question.id")
     visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    activity: str | None = Field(default=None, max_length=32)  # Q13 campaign activity
     created_by: str = Field(default="", max_length=128)
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
@@ -127,6 +138,21 @@ class Visit(SQLModel, table=True):
     starts_at: datetime = Field(sa_type=AwareDateTime, index=True)
     status: str = Field(default="scheduled", max_length=16)  # scheduled | done | cancelled
     note: str = Field(default="", sa_type=Text)
+
+
+class Leave(SQLModel, table=True):
+    """A counsel's leave, ``start`` to ``end`` inclusive: no reminders to them meanwhile."""
+
+    __table_args__ = (Index("ix_leave_counsel_dates", "counsel_id", "start", "end"),)
+    id: int | None = Field(default=None, primary_key=True)
+    counsel_id: str = Field(foreign_key="counsel.id", max_length=64)
+    start: date
+    end: date
+    created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+    def covers(self, day: date) -> bool:
+        """True when ``day`` falls within the leave."""
+        return self.start <= day <= self.end
 
 
 class Complaint(SQLModel, table=True):
@@ -204,3 +230,14 @@ class InboundMessage(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=32)
     message_id: str = Field(primary_key=True, max_length=128)
     received_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+# APScheduler's job store table (bot/scheduler.py), declared here so that migrations create
+# it and schema comparisons know it; the job store finds it and does not create its own.
+APSCHEDULER_JOBS = Table(
+    "apscheduler_jobs",
+    SQLModel.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(53), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

@@ -1,0 +1,217 @@
+"""Parsing the counsel's private commands: 「记录 …」 and 「请假 …」. Pure, no I/O.
+
+``记录 [日期] 村名 渠道 时长 [摘要] [#活动]``: the leading words (date, village, channel,
+duration) may come in any order, each at most once; everything after them is the
+summary. Errors are :class:`~storage.errors.InvalidInput` with a short Chinese message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from handlers.texts import LEAVE_FORM, RECORD_FORM
+from storage.errors import InvalidInput
+from storage.ledger_terms import default_kind
+
+CHANNEL_WORDS = {
+    "电话": "phone",
+    "微信": "wechat",
+    "邮件": "email",
+    "邮箱": "email",
+    "电邮": "email",
+    "qq": "qq",
+    "值班": "workstation",
+    "工作站": "workstation",
+    "工作站值班": "workstation",
+    "视频讲座": "video_lecture",
+    "微视频": "video_lecture",
+    "光盘": "video_lecture",
+    "驻村": "visit",
+    "现场": "visit",
+    "到村": "visit",
+    "夜校": "night_school",
+    "法律夜校": "night_school",
+    "其他": "other",
+}
+ACTIVITY_WORDS = {
+    "法律援助": "legal_aid_case",
+    "援助案件": "legal_aid_case",
+    "法治课堂": "law_class",
+    "纠纷排查": "dispute_screening",
+    "矛盾排查": "dispute_screening",
+    "法律咨询": "consultation_event",
+    "咨询活动": "consultation_event",
+}
+_DURATION = re.compile(
+    r"^(?:(?P<h>\d+(?:\.\d+)?)(?:小时|个小时|h)(?:(?P<hm>\d+)(?:分钟|分))?|(?P<m>\d+)(?:分钟|分|min)"
+    r"|(?P<half>半小时))$",
+    re.IGNORECASE,
+)
+_GLUED_DURATION = re.compile(
+    r"(\d+(?:\.\d+)?(?:小时|个小时|h)(?:\d+(?:分钟|分))?|\d+(?:分钟|分|min))", re.I
+)
+_MONTH_DAY = re.compile(r"^(?:(?P<y>\d{4})[-年/.])?(?P<m>\d{1,2})[-月/.](?P<d>\d{1,2})[日号]?$")
+_TAG = re.compile(r"#(\S+)")
+_DATE = r"(?:\d{4}[-年/.])?\d{1,2}[-月/.]\d{1,2}[日号]?"
+_LEAVE = re.compile(
+    rf"^\s*(?P<a>{_DATE})\s*(?:-|~|～|—|至|到)\s*(?P<b>{_DATE}|\d{{1,2}}[日号]?)\s*$"
+)
+RELATIVE_DAYS = {"今天": 0, "昨天": 1, "前天": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCommand:
+    """A parsed 「记录」 command."""
+
+    village_id: str
+    day: date
+    kind: str
+    channel: str
+    minutes: int
+    summary: str
+    activity: str | None
+
+
+def parse_duration(token: str) -> int | None:
+    """``30分钟`` / ``2小时`` / ``1.5小时`` / ``2小时30分`` / ``半小时`` -> minutes, else None."""
+    found = _DURATION.match(token)
+    if found is None:
+        return None
+    if found["half"]:
+        return 30
+    if found["m"]:
+        return int(found["m"])
+    return round(float(found["h"]) * 60) + int(found["hm"] or 0)
+
+
+def parse_day(token: str, today: date) -> date | None:
+    """``今天`` ``昨天`` ``前天`` ``11月3日`` ``11-03`` ``2026-11-03`` -> a date, else None.
+
+    A date without a year is the latest such date not after ``today``.
+    """
+    if token in RELATIVE_DAYS:
+        return today - timedelta(days=RELATIVE_DAYS[token])
+    found = _MONTH_DAY.match(token)
+    if found is None:
+        return None
+    year = int(found["y"]) if found["y"] else today.year
+    try:
+        day = date(year, int(found["m"]), int(found["d"]))
+    except ValueError:
+        raise InvalidInput(f"日期「{token}」不存在") from None
+    if not found["y"] and day > today:
+        day = day.replace(year=year - 1)
+    return day
+
+
+def parse_record(text: str, today: date, villages: Mapping[str, str]) -> RecordCommand:
+    """Parse what follows 「记录」; ``villages`` maps names and ids to the counsel's village ids."""
+    activity, text = _take_activity(text)
+    tokens = _GLUED_DURATION.sub(r" \1 ", text).split()
+    if not tokens:
+        raise InvalidInput(RECORD_FORM)
+    found: dict[str, object] = {}
+    rest = len(tokens)
+    for i, token in enumerate(tokens):
+        if not _classify(token, today, villages, found):
+            rest = i
+            break
+    return _command(found, tokens, rest, villages, activity, today)
+
+
+def _classify(
+    token: str, today: date, villages: Mapping[str, str], found: dict[str, object]
+) -> bool:
+    """Put ``token`` in its slot; False when it fills none (the summary begins)."""
+    candidates = (
+        ("minutes", lambda: parse_duration(token)),
+        ("channel", lambda: CHANNEL_WORDS.get(token.lower()) or CHANNEL_WORDS.get(token)),
+        ("day", lambda: parse_day(token, today)),
+        ("village", lambda: villages.get(token)),
+    )
+    for slot, read in candidates:
+        if slot not in found and (value := read()) is not None:
+            found[slot] = value
+            return True
+    return False
+
+
+def _command(
+    found: dict[str, object],
+    tokens: list[str],
+    rest: int,
+    villages: Mapping[str, str],
+    activity: str | None,
+    today: date,
+) -> RecordCommand:
+    if "minutes" not in found:
+        bad = tokens[rest] if rest < len(tokens) else ""
+        hint = f"不认识「{bad}」；" if bad else "没写时长（如 30分钟、1.5小时）；"
+        raise InvalidInput(hint + RECORD_FORM)
+    if "channel" not in found:
+        raise InvalidInput(
+            "没写服务渠道（电话、微信、邮件、QQ、值班、视频讲座、驻村、夜校、其他）；" + RECORD_FORM
+        )
+    village = found.get("village") or _only_village(villages)
+    channel = str(found["channel"])
+    minutes = found["minutes"]
+    assert isinstance(minutes, int)
+    day = found.get("day")
+    return RecordCommand(
+        village_id=str(village),
+        day=day if isinstance(day, date) else today,
+        kind=default_kind(channel),
+        channel=channel,
+        minutes=minutes,
+        summary=" ".join(tokens[rest:]).strip(),
+        activity=activity,
+    )
+
+
+def _only_village(villages: Mapping[str, str]) -> str:
+    ids = sorted(set(villages.values()))
+    if len(ids) == 1:
+        return ids[0]
+    names = "、".join(sorted(k for k in villages if k not in ids))
+    raise InvalidInput(f"请写明村名（{names}）；" + RECORD_FORM)
+
+
+def _take_activity(text: str) -> tuple[str | None, str]:
+    for tag in _TAG.findall(text):
+        if tag in ACTIVITY_WORDS:
+            return ACTIVITY_WORDS[tag], text.replace(f"#{tag}", " ")
+    return None, text
+
+
+def parse_leave(text: str, today: date) -> tuple[date, date]:
+    """``12月1日-12月7日`` / ``2026-12-01至2026-12-07`` -> (start, end), years inferred forward."""
+    found = _LEAVE.match(text)
+    if found is None:
+        raise InvalidInput(LEAVE_FORM)
+    start = _leave_day(found["a"], today)
+    end = _leave_day(found["b"], today, month_of=start)
+    if end < start and not re.match(r"^\d{4}", found["b"]):
+        end = end.replace(year=end.year + 1)
+    if end < start:
+        raise InvalidInput(f"结束日期早于开始日期；{LEAVE_FORM}")
+    return start, end
+
+
+def _leave_day(token: str, today: date, month_of: date | None = None) -> date:
+    """A leave date: with year as written; without, this year or (if long past) the next."""
+    if month_of is not None and re.fullmatch(r"\d{1,2}[日号]?", token):
+        token = f"{month_of.year}-{month_of.month}-{token.rstrip('日号')}"
+    found = _MONTH_DAY.match(token)
+    if found is None:
+        raise InvalidInput(f"看不懂日期「{token}」；{LEAVE_FORM}")
+    year = int(found["y"]) if found["y"] else today.year
+    try:
+        day = date(year, int(found["m"]), int(found["d"]))
+    except ValueError:
+        raise InvalidInput(f"日期「{token}」不存在；{LEAVE_FORM}") from None
+    if not found["y"] and day < today - timedelta(days=31):
+        day = day.replace(year=year + 1)
+    return day
