@@ -149,16 +149,33 @@ async def no_visit_midmonth(db: Database, settings: Settings, now: datetime) -> 
     month = Month.of(today)
     if today.day <= month.days // 2:
         return 0
+
+    def message(rows: list[ReportRow]) -> str | None:
+        villages = [r.pair.village_name for r in rows if r.result.visits == 0]
+        return texts.no_visit_reminder(month=str(month), villages=villages) if villages else None
+
+    return await _to_each_counsel(db, settings, now, month, "midmonth", message)
+
+
+async def _to_each_counsel(
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    month: Month,
+    key: str,
+    message: Callable[[list[ReportRow]], str | None],
+) -> int:
+    """Queue ``message(rows)`` to each reachable counsel, once per month under ``key``."""
+    today = local_date(now, settings.tz)
     async with db.transaction() as session:
         sender = Sender(session, settings, now)
         by_counsel = await _month_rows(session, settings, month, today)
         targets = await _reachable(session, set(by_counsel), today)
         for counsel_id, rows in by_counsel.items():
-            villages = [r.pair.village_name for r in rows if r.result.visits == 0]
-            if villages and counsel_id in targets:
-                text = texts.no_visit_reminder(month=str(month), villages=villages)
+            text = message(rows)
+            if text and counsel_id in targets:
                 await sender.send(
-                    "person", targets[counsel_id], text, f"midmonth:{month}:{counsel_id}"
+                    "person", targets[counsel_id], text, f"{key}:{month}:{counsel_id}"
                 )
         return sender.queued
 
@@ -184,22 +201,16 @@ async def month_end_shortfall(db: Database, settings: Settings, now: datetime) -
     days_left = (month.last - today).days
     if days_left > settings.reminders.days_before_month_end:
         return 0
-    async with db.transaction() as session:
-        sender = Sender(session, settings, now)
-        by_counsel = await _month_rows(session, settings, month, today)
-        targets = await _reachable(session, set(by_counsel), today)
-        for counsel_id, rows in by_counsel.items():
-            lines = [
-                _shortfall_line(r) for r in rows if not (r.result.hours_met and r.result.visits_met)
-            ]
-            if lines and counsel_id in targets:
-                text = texts.shortfall_reminder(
-                    month=str(month), days_left=days_left + 1, lines=lines
-                )
-                await sender.send(
-                    "person", targets[counsel_id], text, f"month-end:{month}:{counsel_id}"
-                )
-        return sender.queued
+
+    def message(rows: list[ReportRow]) -> str | None:
+        lines = [
+            _shortfall_line(r) for r in rows if not (r.result.hours_met and r.result.visits_met)
+        ]
+        if not lines:
+            return None
+        return texts.shortfall_reminder(month=str(month), days_left=days_left + 1, lines=lines)
+
+    return await _to_each_counsel(db, settings, now, month, "month-end", message)
 
 
 async def overdue_questions(db: Database, settings: Settings, now: datetime) -> int:
