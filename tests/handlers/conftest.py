@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count
 
@@ -10,7 +11,7 @@ import pytest
 
 from config import Settings
 from handlers.dispatcher import Dispatcher
-from handlers.ports import IncomingMessage
+from handlers.ports import IncomingMessage, OutgoingMessage
 from handlers.relay import OutboxRelay
 from handlers.routing import all_routers
 from storage.db import Database
@@ -82,3 +83,25 @@ def msg() -> Say:
         )
 
     return make
+
+
+@dataclass
+class Talk:
+    """Send a message through the dispatcher and get back what the bot delivered for it."""
+
+    dispatcher: Dispatcher
+    relay: OutboxRelay
+    transport: RecordingTransport
+
+    async def __call__(self, message: IncomingMessage) -> list[OutgoingMessage]:
+        """Handle ``message``, drain the outbox, return the messages this produced."""
+        before = len(self.transport.sent)
+        await self.dispatcher.handle(message)
+        await self.relay.drain()
+        return self.transport.sent[before:]
+
+
+@pytest.fixture
+def talk(dispatcher: Dispatcher, relay: OutboxRelay, transport: RecordingTransport) -> Talk:
+    """A conversation with the bot over the test channel."""
+    return Talk(dispatcher, relay, transport)
