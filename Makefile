@@ -19,6 +19,7 @@ setup: $(STAMP)
 ## demo: set up, migrate, load the fictional demo county, serve http://127.0.0.1:8080/
 DEMO_ENV := VCBOT_MODE=demo VCBOT_DATABASE_URL=sqlite:///var/demo.db VCBOT_DEFAULT_CHANNEL=simulator
 demo: setup
+	rm -f var/demo.db var/demo.db-wal var/demo.db-shm
 	$(DEMO_ENV) $(BIN)/vcbot db upgrade
 	$(DEMO_ENV) $(BIN)/vcbot demo load --reset
 	$(DEMO_ENV) $(BIN)/vcbot serve --host 127.0.0.1 --port 8080
