@@ -54,10 +54,11 @@ def create_app(settings: Settings, db: Database, dispatcher: Dispatcher) -> web.
     app = web.Application(middlewares=[_errors], client_max_size=64 * 1024)
     app[DEPS] = WebDeps(settings, db, dispatcher, hub, OutboxRelay(db, [CHANNEL], hub), templates)
     app.router.add_get("/", index)
-    app.router.add_get("/simulator", simulator_page)
-    app.router.add_get("/api/sim/setup", sim_setup)
-    app.router.add_post("/api/sim/send", sim_send)
-    app.router.add_get("/api/sim/feed", sim_feed)
+    if settings.mode != "production":  # anyone could speak as the counsel: never in production
+        app.router.add_get("/simulator", simulator_page)
+        app.router.add_get("/api/sim/setup", sim_setup)
+        app.router.add_post("/api/sim/send", sim_send)
+        app.router.add_get("/api/sim/feed", sim_feed)
     app.router.add_static("/static", str(_static_dir()))
     return app
 
@@ -89,7 +90,11 @@ def _dumps(data: Any) -> str:
 
 def _render(request: web.Request, name: str, **context: Any) -> web.Response:
     deps = request.app[DEPS]
-    html = deps.templates.get_template(name).render(bot_name=deps.settings.bot_name, **context)
+    html = deps.templates.get_template(name).render(
+        bot_name=deps.settings.bot_name,
+        simulator=deps.settings.mode != "production",
+        **context,
+    )
     return web.Response(text=html, content_type="text/html")
 
 

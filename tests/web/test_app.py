@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
+from config import Settings
+from handlers.dispatcher import Dispatcher
+from storage.db import Database
 from tests.handlers.conftest import COUNSEL_WX, GROUP
+from web.app import create_app
 
 Client = TestClient[Any, Any]
 
@@ -67,3 +71,14 @@ async def test_non_json_body_is_refused(client: Client) -> None:
 async def test_feed_without_persona_is_refused(client: Client) -> None:
     r = await client.get("/api/sim/feed")
     assert r.status == 400
+
+
+async def test_simulator_is_not_served_in_production(
+    db: Database, settings: Settings, dispatcher: Dispatcher
+) -> None:
+    production = settings.model_copy(update={"mode": "production"})
+    app = create_app(production, db, dispatcher)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+        assert (await c.get("/simulator")).status == 404
+        assert (await c.post("/api/sim/send", json={})).status == 404
+        assert "聊天模拟器" not in await (await c.get("/")).text()
