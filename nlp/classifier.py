@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from nlp.lexicon import (
+    ASK_END,
     INTENTS_FILE,
     LEXICON_FILE,
     USERDICT_FILE,
@@ -73,8 +75,16 @@ class Classifier:
         self._max_term = max((len(e.term) for e in single), default=1)
         patterns = [e for e in self.lexicon.entries if e.is_pattern]
         self._patterns_by_first = _by_first_part(patterns)
-        self._cues_by_first = _by_first_part(self.cues)
-        parts = [*(p for e in patterns for p in e.parts), *(p for c in self.cues for p in c.parts)]
+        anywhere = [c for c in self.cues if c.kind != ASK_END]
+        self._cues_by_first = _by_first_part(anywhere)
+        ends = [c for c in self.cues if c.kind == ASK_END]
+        self._ends_by_last = _by_last_part(ends)
+        self._ask_end = _clause_end_pattern(c.parts[-1] for c in ends)
+        parts = [
+            *(p for e in patterns for p in e.parts),
+            *(p for c in anywhere for p in c.parts),
+            *(p for c in ends for p in c.parts[:-1]),
+        ]
         self._scanner = SubstringScanner(parts)
         words = [*load_userdict(data / USERDICT_FILE), *((e.term, None) for e in single)]
         self._segmenter = Segmenter(words, cache_dir)
@@ -101,6 +111,8 @@ class Classifier:
         hits = [*words, *self._pattern_hits(found)]
         scores = _scores(hits)
         kinds = {cue.kind for cue in _complete(self._cues_by_first, found)}
+        if self._ask_end is not None and "ask" not in kinds and self._ends_asking(text, found):
+            kinds.add(ASK_END)
         top = max(scores.values(), default=0.0)
         question = self._is_question(top, kinds)
         category, confidence = self._category(scores) if question else ("other", 0.0)
@@ -185,8 +197,21 @@ class Classifier:
                 return False
         return False
 
+    def _ends_asking(self, text: str, found: set[str]) -> bool:
+        """Whether a clause ends in a question particle (``算工伤不``, ``告他咧``) whose other
+        cue parts (``能+不``: a modal verb) occur in the message."""
+        assert self._ask_end is not None
+        for match in self._ask_end.finditer(text):
+            for cue in self._ends_by_last.get(match.group(), ()):
+                if all(part in found for part in cue.parts[:-1]):
+                    return True
+        return False
+
     def _is_question(self, top: float, kinds: set[str]) -> bool:
-        """Whether the message asks for an answer (see domain.md, issue 3: no group spam)."""
+        """Whether the message asks for an answer (see domain.md, issue 3: no group spam).
+
+        A question particle at the end of a clause (``ask_end``) is a weaker sign than an
+        ``ask`` cue: it does not outweigh a greeting or thanks (``红包抢了没``)."""
         if kinds & ACTION_INTENTS:
             return True
         asks = "ask" in kinds
@@ -194,7 +219,7 @@ class Classifier:
             return top >= 2 * self.lexicon.strong
         if top >= self.lexicon.strong or "dispute" in kinds:
             return True
-        return asks and (top > 0 or "service" in kinds)
+        return (asks or ASK_END in kinds) and (top > 0 or "service" in kinds)
 
     def _category(self, scores: dict[str, float]) -> tuple[str, float]:
         """The best category and its confidence, or ``other`` below the threshold."""
@@ -208,6 +233,19 @@ class Classifier:
         if confidence < self.lexicon.threshold:
             return "other", confidence
         return ranked[0], confidence
+
+
+def _clause_end_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex finding any of ``terms`` at the end of a clause (before a space, a punctuation
+    mark or the end of the text), e.g. the dialect question particles in ``算工伤不``; None
+    when there are no such cues."""
+    unique = set(terms)
+    if not unique:
+        return None
+    longer = sorted((re.escape(t) for t in unique if len(t) > 1), key=lambda t: (-len(t), t))
+    single = "".join(sorted(re.escape(t) for t in unique if len(t) == 1))
+    alternatives = [*longer, *([f"[{single}]"] if single else [])]
+    return re.compile(f"(?:{'|'.join(alternatives)})(?=[^\\w]|$)")
 
 
 def _question_spans(text: str) -> tuple[tuple[int, int], ...]:
@@ -241,6 +279,14 @@ def _by_first_part(items: Iterable[_Item]) -> dict[str, tuple[_Item, ...]]:
     grouped: dict[str, list[_Item]] = defaultdict(list)
     for item in items:
         grouped[item.parts[0]].append(item)
+    return {part: tuple(group) for part, group in grouped.items()}
+
+
+def _by_last_part(cues: Iterable[Cue]) -> dict[str, tuple[Cue, ...]]:
+    """Clause-end cues keyed by their last part (the particle that ends the clause)."""
+    grouped: dict[str, list[Cue]] = defaultdict(list)
+    for cue in cues:
+        grouped[cue.parts[-1]].append(cue)
     return {part: tuple(group) for part, group in grouped.items()}
 
 

@@ -18,8 +18,19 @@ LEXICON_FILE: Final = "lexicon.tsv"
 INTENTS_FILE: Final = "intents.tsv"
 USERDICT_FILE: Final = "userdict.txt"
 
-#: intent cue kinds in intents.tsv: the three reported intents plus four helpers
-CUE_KINDS: Final = ("urgent", "legal_aid", "complaint", "ask", "dispute", "service", "chitchat")
+#: intent cue kinds in intents.tsv: the three reported intents plus five helpers
+CUE_KINDS: Final = (
+    "urgent",
+    "legal_aid",
+    "complaint",
+    "ask",
+    "ask_end",
+    "dispute",
+    "service",
+    "chitchat",
+)
+#: the cue kind matched only at the end of a clause (a question particle: 不, 咧, 伐 ...)
+ASK_END: Final = "ask_end"
 MAX_WEIGHT: Final = 10.0
 
 

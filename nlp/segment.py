@@ -148,18 +148,23 @@ class SubstringScanner:
 
     def __init__(self, terms: Iterable[str]) -> None:
         self._terms = frozenset(t for t in terms if t)
-        self._firsts = frozenset(t[0] for t in self._terms)
-        self._lengths = sorted({len(t) for t in self._terms}, reverse=True)
+        lengths: dict[str, set[int]] = {}
+        for term in self._terms:
+            lengths.setdefault(term[0], set()).add(len(term))
+        #: for each first character, the lengths of the terms that start with it
+        self._lengths = {first: tuple(sorted(sizes)) for first, sizes in lengths.items()}
 
     def find(self, text: str) -> set[str]:
         """Every term that occurs in ``text``, overlapping ones included."""
         found: set[str] = set()
-        terms, lengths = self._terms, self._lengths
+        terms, by_first = self._terms, self._lengths
         for start, char in enumerate(text):
-            if char not in self._firsts:
+            lengths = by_first.get(char)
+            if lengths is None:
                 continue
             for length in lengths:
+                # a piece cut short by the end of the text is still a real substring
                 piece = text[start : start + length]
-                if len(piece) == length and piece in terms:
+                if piece in terms:
                     found.add(piece)
         return found

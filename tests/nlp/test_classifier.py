@@ -222,3 +222,58 @@ def test_disputing_a_status_keeps_the_topic() -> None:
 )
 def test_formal_legal_terms_are_understood(text: str, category: str) -> None:
     assert classify(text).category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "俺爹的房子 俺能分不",  # a modal verb and 不 ending the clause
+        "老板不给工钱 可以去劳动局告他咧",  # dialect particle at the end
+        "这个合同签了 还能反悔伐",
+        "没签劳动合同 能算工伤麽",
+        "被村里的混混打了一顿",  # a harm suffered, no question marker
+        "有件事想麻烦律师",
+        "律师给说说 俺家那块承包地的事",  # a request phrased as an imperative
+        "男人天天喝酒 喝多了就打俺",
+    ],
+)
+def test_questions_without_a_question_mark_are_questions(text: str) -> None:
+    assert classify(text).is_question
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "明天开会不",  # 不 at the end but no modal verb: an invitation
+        "今晚来俺家喝酒不",
+        "红包抢了没",  # a clause-end particle does not outweigh chit-chat words
+        "好的律师 明天见",
+        "多谢律师 钱要回来了",
+        "转发 防电信诈骗 大家注意",
+        "村委会通知 明天发种粮补贴",
+    ],
+)
+def test_invitations_notices_and_thanks_stay_chitchat(text: str) -> None:
+    assert not classify(text).is_question
+
+
+def test_clause_end_particle_counts_only_at_the_end_of_a_clause() -> None:
+    # 咧 inside a clause is not a question particle; at the end it is
+    assert not classify("好咧 俺家地里的麦子收完了").is_question
+    assert classify("俺家地里的麦子让人割了 能告他咧").is_question
+
+
+def test_complaint_cue_does_not_fire_on_money_not_recovered() -> None:
+    result = classify("律师给指条路 工钱一直要不回来")
+    assert result.category == "labor"
+    assert "complaint" not in result.intents
+
+
+def test_data_without_clause_end_cues_still_loads(tmp_path: Path) -> None:
+    data = _data_copy(tmp_path)
+    intents = data / "intents.tsv"
+    lines = intents.read_text("utf-8").splitlines()
+    intents.write_text("\n".join(x for x in lines if not x.startswith("ask_end")) + "\n", "utf-8")
+    classifier = Classifier(data)
+    assert not classifier.classify("俺爹的房子 俺能分不").is_question
+    assert classifier.classify("邻居的狗咋办").is_question

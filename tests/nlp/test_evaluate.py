@@ -82,10 +82,12 @@ def test_bad_example_line_is_refused_with_its_number(tmp_path: Path) -> None:
     assert caught.value.line == 2
 
 
-def test_data_set_has_at_least_600_lines_split_about_70_30() -> None:
+def test_data_set_has_at_least_600_lines_and_a_quarter_held_out() -> None:
+    # 457 + 200 at first (70/30); the chit-chat vs question pass added 141 development
+    # lines (598 + 200, 75/25). The held-out part was left as it was.
     dev, holdout = len(load_examples(DEV)), len(load_examples(HOLDOUT))
     assert dev + holdout >= 600
-    assert 0.25 <= holdout / (dev + holdout) <= 0.35
+    assert 0.2 <= holdout / (dev + holdout) <= 0.35
 
 
 @pytest.mark.parametrize("path", [DEV, HOLDOUT], ids=["dev", "holdout"])
@@ -112,12 +114,13 @@ def test_holdout_urgent_recall_is_complete() -> None:
     assert _holdout().urgent_recall == 1.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="held-out chitchat precision is 0.929 (2 of 28 'chitchat' predictions are real "
-    "questions); the target is 0.95. Left failing rather than tuned on the held-out part.",
-)
 def test_holdout_chitchat_precision_meets_target() -> None:
+    """The bot must not stay silent on real questions (target 0.95).
+
+    It was 0.929 and marked xfail; the chit-chat vs question pass (clause-end question
+    particles, requests, harms suffered, notices and thanks, tuned only on 141 new
+    development lines) measured 0.963 on the held-out part, evaluated once afterwards.
+    """
     assert _holdout().chitchat_precision >= 0.95
 
 
