@@ -10,6 +10,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -27,6 +28,7 @@ from web.simulator import CHANNEL, SimulatorHub
 VILLAGER_PERSONAS = (("sim_zhangsan", "张三"), ("sim_lisi", "李四"), ("sim_wangdabo", "王大伯"))
 CADRE_PERSONA = ("sim_cadre", "村干部老刘")
 MAX_TEXT = 1000
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +61,8 @@ def create_app(settings: Settings, db: Database, dispatcher: Dispatcher) -> web.
         app.router.add_get("/api/sim/setup", sim_setup)
         app.router.add_post("/api/sim/send", sim_send)
         app.router.add_get("/api/sim/feed", sim_feed)
-    app.router.add_static("/static", str(_static_dir()))
+    app.router.add_static("/static", str(STATIC_DIR))
     return app
-
-
-def _static_dir() -> Any:
-    from pathlib import Path
-
-    return Path(__file__).parent / "static"
 
 
 @web.middleware

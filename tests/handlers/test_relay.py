@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
@@ -59,3 +60,18 @@ async def test_dedup_key_queues_once(db: Database) -> None:
     await queue(db, "提醒", key="visit-eve:1")
     transport = RecordingTransport()
     assert await OutboxRelay(db, ["test"], transport).drain() == 1
+
+
+async def test_run_delivers_until_stopped(db: Database) -> None:
+    transport = RecordingTransport()
+    relay = OutboxRelay(db, ["test"], transport)
+    await queue(db, "一")
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop, poll_seconds=0.01))
+    for _ in range(100):
+        if transport.sent:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, 1)
+    assert transport.texts() == ["一"]
