@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from config import Settings, load_settings
 from storage.db import Database, DatabaseURLError
-from storage.errors import StorageError
-from storage.migrate import ensure_current
+from storage.errors import DomainError
+from storage.migrate import SchemaNotCurrent, ensure_current
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,7 +37,7 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except (StorageError, DatabaseURLError) as err:
+        except (DomainError, DatabaseURLError, SchemaNotCurrent) as err:
             click.echo(f"错误：{err}", err=True)
             sys.exit(2)
 

@@ -29,15 +29,10 @@ from storage.services.ledger_io import (
     export_rows,
     import_logs,
 )
-from storage.services.reports import (
-    CAMPAIGN_FIELDS,
-    REPORT_FIELDS,
-    SUMMARY_FIELDS,
-    Scope,
-    campaign_counts,
-    month_report,
-    period_summary,
-)
+from storage.services.reports.campaign import CAMPAIGN_FIELDS, campaign_counts
+from storage.services.reports.month import REPORT_FIELDS, month_report
+from storage.services.reports.summary import SUMMARY_FIELDS, period_summary
+from storage.services.scope import Scope
 
 
 def _now(settings: Settings) -> datetime:

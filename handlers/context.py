@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
 from handlers.ports import Chat, IncomingMessage
 from nlp.types import Classification
+from storage.db import Session
 
 T = TypeVar("T")
 
@@ -53,10 +52,9 @@ class Context:
 
     message: IncomingMessage
     chat: Chat
-    session: AsyncSession
+    session: Session
     settings: Settings
     language: Language
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def now(self) -> datetime:
@@ -79,6 +77,7 @@ Handler = Callable[[Context, T], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class _Route:
+    # Any: one router holds routes of different match types; each pair agrees on its own.
     match: Match[Any]
     handler: Handler[Any]
 
@@ -90,8 +89,7 @@ class Router:
     handed to the handler (so a handler never re-parses what its filter already found).
     """
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self) -> None:
         self._routes: list[_Route] = []
 
     def route(self, match: Match[T]) -> Callable[[Handler[T]], Handler[T]]:

@@ -9,22 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlmodel import col, or_, select
-
-from handlers import texts
 from handlers.context import Context, Router
 from handlers.counsel_parse import parse_leave, parse_record
+from handlers.texts import counsel as texts
 from storage.errors import InvalidInput, NotFound
 from storage.ledger_terms import CHANNEL_LABELS
-from storage.models import Assignment, Counsel, ServiceLogEntry, Village
+from storage.models import Counsel
 from storage.periods import Month
 from storage.quota import MonthResult
 from storage.services import directory
 from storage.services.leave import add_leave
 from storage.services.ledger import Actor, EntryDraft, add_entry, delete_entry
-from storage.services.reports import Scope, month_report
+from storage.services.reports.month import month_report
+from storage.services.scope import Scope
 
-router = Router("counsel")
+router = Router()
 
 _COMMAND = re.compile(
     r"^\s*(?P<verb>记录|登记服务|本月进度|进度|删除记录|撤销记录|请假)\s*(?P<rest>.*)$", re.S
@@ -82,19 +81,14 @@ async def counsel_menu(ctx: Context, _: Counsel) -> None:
 
 
 async def _villages(ctx: Context, counsel: Counsel) -> dict[str, str]:
-    """The counsel's villages this month, by name, short name and id."""
+    """The counsel's villages of this month and last (a late entry for last month is
+    still accepted until it closes), by name, short name and id."""
     month = Month.of(ctx.today)
-    stmt = (
-        select(Village)
-        .join(Assignment, col(Assignment.village_id) == col(Village.id))
-        .where(
-            Assignment.counsel_id == counsel.id,
-            or_(col(Assignment.start).is_(None), col(Assignment.start) <= month.last),
-            or_(col(Assignment.end).is_(None), col(Assignment.end) >= month.previous().first),
-        )
+    found = await directory.villages_of_counsel(
+        ctx.session, counsel.id, month.previous().first, month.last
     )
     names: dict[str, str] = {}
-    for v in await ctx.session.exec(stmt):
+    for v in found:
         names |= {v.name: v.id, v.id: v.id}
         short = v.name.removesuffix("村").removesuffix("社区")
         if len(short) >= 2:
@@ -105,10 +99,10 @@ async def _villages(ctx: Context, counsel: Counsel) -> dict[str, str]:
 async def _record(ctx: Context, counsel: Counsel, rest: str) -> None:
     villages = await _villages(ctx, counsel)
     if not villages:
-        raise NotFound("您目前没有派驻的村，无法记录服务。")
+        raise NotFound(texts.NO_VILLAGES)
     cmd = parse_record(rest, ctx.today, villages)
     if cmd.day > ctx.today:
-        raise InvalidInput("不能记录今天以后的服务。")
+        raise InvalidInput(texts.NO_FUTURE_RECORDS)
     draft = EntryDraft(
         counsel_id=counsel.id,
         village_id=cmd.village_id,
@@ -124,7 +118,7 @@ async def _record(ctx: Context, counsel: Counsel, rest: str) -> None:
         ctx.session, draft, actor=Actor.counsel(counsel.id), settings=ctx.settings, now=ctx.now
     )
     assert entry.id is not None
-    village = await ctx.session.get(Village, cmd.village_id)
+    village = await directory.village_by_id(ctx.session, cmd.village_id)
     rows = await month_report(
         ctx.session, Month.of(cmd.day), ctx.settings, ctx.today, Scope(counsel_id=counsel.id)
     )
@@ -185,11 +179,8 @@ async def _progress(ctx: Context, counsel: Counsel) -> str:
 async def _delete(ctx: Context, counsel: Counsel, rest: str) -> None:
     found = re.fullmatch(r"#?\s*(\d{1,9})", rest)
     if found is None:
-        raise InvalidInput("格式：删除记录 #编号（编号见记录时的回复）")
+        raise InvalidInput(texts.DELETE_FORM)
     entry_id = int(found[1])
-    entry = await ctx.session.get(ServiceLogEntry, entry_id)
-    if entry is None or entry.counsel_id != counsel.id:
-        raise NotFound(f"没有您的记录 #{entry_id}")
     await delete_entry(
         ctx.session, entry_id, actor=Actor.counsel(counsel.id), settings=ctx.settings, now=ctx.now
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from handlers.texts import LEAVE_FORM, RECORD_FORM
+from handlers.texts import counsel as texts
 from storage.errors import InvalidInput
 from storage.ledger_terms import default_kind
 
@@ -101,7 +101,7 @@ def parse_day(token: str, today: date) -> date | None:
     try:
         day = date(year, int(found["m"]), int(found["d"]))
     except ValueError:
-        raise InvalidInput(f"日期「{token}」不存在") from None
+        raise InvalidInput(texts.no_such_date(token)) from None
     if not found["y"] and day > today:
         day = day.replace(year=year - 1)
     return day
@@ -112,7 +112,7 @@ def parse_record(text: str, today: date, villages: Mapping[str, str]) -> RecordC
     activity, text = _take_activity(text)
     tokens = _GLUED_DURATION.sub(r" \1 ", text).split()
     if not tokens:
-        raise InvalidInput(RECORD_FORM)
+        raise InvalidInput(texts.RECORD_FORM)
     found: dict[str, object] = {}
     rest = len(tokens)
     for i, token in enumerate(tokens):
@@ -149,12 +149,9 @@ def _command(
 ) -> RecordCommand:
     if "minutes" not in found:
         bad = tokens[rest] if rest < len(tokens) else ""
-        hint = f"不认识「{bad}」；" if bad else "没写时长（如 30分钟、1.5小时）；"
-        raise InvalidInput(hint + RECORD_FORM)
+        raise InvalidInput(texts.unknown_word(bad) if bad else texts.MISSING_DURATION)
     if "channel" not in found:
-        raise InvalidInput(
-            "没写服务渠道（电话、微信、邮件、QQ、值班、视频讲座、驻村、夜校、其他）；" + RECORD_FORM
-        )
+        raise InvalidInput(texts.MISSING_CHANNEL)
     village = found.get("village") or _only_village(villages)
     channel = str(found["channel"])
     minutes = found["minutes"]
@@ -176,7 +173,7 @@ def _only_village(villages: Mapping[str, str]) -> str:
     if len(ids) == 1:
         return ids[0]
     names = "、".join(sorted(k for k in villages if k not in ids))
-    raise InvalidInput(f"请写明村名（{names}）；" + RECORD_FORM)
+    raise InvalidInput(texts.name_the_village(names))
 
 
 def _take_activity(text: str) -> tuple[str | None, str]:
@@ -190,13 +187,13 @@ def parse_leave(text: str, today: date) -> tuple[date, date]:
     """``12月1日-12月7日`` / ``2026-12-01至2026-12-07`` -> (start, end), years inferred forward."""
     found = _LEAVE.match(text)
     if found is None:
-        raise InvalidInput(LEAVE_FORM)
+        raise InvalidInput(texts.LEAVE_FORM)
     start = _leave_day(found["a"], today)
     end = _leave_day(found["b"], today, month_of=start)
     if end < start and not re.match(r"^\d{4}", found["b"]):
         end = end.replace(year=end.year + 1)
     if end < start:
-        raise InvalidInput(f"结束日期早于开始日期；{LEAVE_FORM}")
+        raise InvalidInput(texts.LEAVE_ENDS_BEFORE_START)
     return start, end
 
 
@@ -206,12 +203,12 @@ def _leave_day(token: str, today: date, month_of: date | None = None) -> date:
         token = f"{month_of.year}-{month_of.month}-{token.rstrip('日号')}"
     found = _MONTH_DAY.match(token)
     if found is None:
-        raise InvalidInput(f"看不懂日期「{token}」；{LEAVE_FORM}")
+        raise InvalidInput(texts.unreadable_leave_date(token))
     year = int(found["y"]) if found["y"] else today.year
     try:
         day = date(year, int(found["m"]), int(found["d"]))
     except ValueError:
-        raise InvalidInput(f"日期「{token}」不存在；{LEAVE_FORM}") from None
+        raise InvalidInput(texts.no_such_leave_date(token)) from None
     if not found["y"] and day < today - timedelta(days=31):
         day = day.replace(year=year + 1)
     return day

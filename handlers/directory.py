@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlmodel import col, select
-
-from handlers import texts
 from handlers.context import Context, Router
+from handlers.texts import directory as texts
+from handlers.texts.common import md_hm, no_counsel
 from storage.errors import NotFound
-from storage.models import Village, Visit
-from storage.services import directory
+from storage.models import Village
+from storage.services import directory, visits
 
-router = Router("directory")
+router = Router()
 
 _ASK_COUNSEL = re.compile(
     r"^\s*(?:@\S+\s*)?(?:我的律师|法律顾问|联系卡|顾问是谁|律师是谁)\s*(?P<village>\S*)\s*$"
 )
+UPCOMING_DAYS = 31
+UPCOMING_VISITS = 3
 
 
 async def asks_for_counsel(ctx: Context) -> Village | None:
@@ -31,7 +32,7 @@ async def asks_for_counsel(ctx: Context) -> Village | None:
         village = await directory.village_of_group(ctx.session, ctx.message.group_id)
         if village is not None:
             return village
-    raise NotFound("请写上村名，例如「我的律师 南岗村」。")
+    raise NotFound(texts.NAME_THE_VILLAGE)
 
 
 @router.route(asks_for_counsel)
@@ -39,9 +40,7 @@ async def show_contact_card(ctx: Context, village: Village) -> None:
     """Reply with each counsel's contact card and the next scheduled visits."""
     counsel = await directory.counsel_of_village(ctx.session, village.id, ctx.today)
     if not counsel:
-        await ctx.reply(
-            f"{village.name}暂未配置法律顾问，请联系县司法局 {ctx.settings.contacts.bureau_phone}。"
-        )
+        await ctx.reply(no_counsel(village.name, ctx.settings.contacts))
         return
     cards = [
         texts.contact_card(
@@ -55,29 +54,13 @@ async def show_contact_card(ctx: Context, village: Village) -> None:
         )
         for c in counsel
     ]
-    visits = await _upcoming_visits(ctx, village.id)
-    await ctx.reply("\n\n".join([*cards, visits]))
+    await ctx.reply("\n\n".join([*cards, await _upcoming_visits(ctx, village.id)]))
 
 
 async def _upcoming_visits(ctx: Context, village_id: str) -> str:
-    until = ctx.now + timedelta(days=31)
-    stmt = (
-        select(Visit)
-        .where(
-            Visit.village_id == village_id,
-            Visit.status == "scheduled",
-            col(Visit.starts_at) >= ctx.now,
-            col(Visit.starts_at) <= until,
-        )
-        .order_by(col(Visit.starts_at))
-        .limit(3)
+    """The next few scheduled visits of the coming month."""
+    until = ctx.now + timedelta(days=UPCOMING_DAYS)
+    planned = await visits.scheduled_between(
+        ctx.session, ctx.now, until, village_id=village_id, limit=UPCOMING_VISITS
     )
-    visits = list(await ctx.session.exec(stmt))
-    if not visits:
-        return "近期驻村时间：暂未排期，可先电话或微信联系律师。"
-    return "近期驻村时间：" + "；".join(_when(v.starts_at, ctx) for v in visits)
-
-
-def _when(moment: datetime, ctx: Context) -> str:
-    local = moment.astimezone(ctx.settings.tz)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return texts.upcoming_visits([md_hm(v.starts_at, ctx.settings.tz) for v in planned])

@@ -5,36 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from config import Settings
 from handlers.context import Context, Language, Router
-from handlers.ports import IncomingMessage, Target
-from handlers.texts import INTERNAL_ERROR
+from handlers.outbox_chat import OutboxChat
+from handlers.ports import IncomingMessage
+from handlers.texts.common import INTERNAL_ERROR
 from storage.db import Database
-from storage.errors import StorageError
+from storage.errors import DomainError
 from storage.services import outbox
 
 log = logging.getLogger(__name__)
-
-
-class OutboxChat:
-    """The Chat port over the durable outbox: messages commit with the handler's work."""
-
-    def __init__(self, session: AsyncSession, channel: str) -> None:
-        self._session = session
-        self._channel = channel
-
-    async def say(self, target: Target, text: str, mentions: Sequence[str] = ()) -> None:
-        """Queue ``text`` for ``target`` on this channel."""
-        await outbox.enqueue(
-            self._session,
-            channel=self._channel,
-            target_kind=target.kind,
-            target_id=target.id,
-            text=text,
-            mentions=mentions,
-        )
 
 
 class Dispatcher:
@@ -49,10 +29,13 @@ class Dispatcher:
         self.routers = tuple(routers)
 
     async def handle(self, message: IncomingMessage) -> bool:
-        """Handle one message; False when nothing handled it or it was a redelivery."""
+        """Handle one message; False when nothing handled it or it was a redelivery.
+
+        The chat edge of the domain errors: a refusal is the sender's reply, as it says.
+        """
         try:
             return await self._handle(message)
-        except StorageError as err:
+        except DomainError as err:
             await self._reply_outside(message, str(err))
         except Exception:
             log.exception("handler failed for message %s", message.message_id)

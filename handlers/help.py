@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers import texts
 from handlers.context import Context, Router
+from handlers.texts.help import private_help
 
-router = Router("help")
+router = Router()
 
 
 async def private_message(ctx: Context) -> bool | None:
@@ -16,4 +16,4 @@ async def private_message(ctx: Context) -> bool | None:
 @router.route(private_message)
 async def show_menu(ctx: Context, _: bool) -> None:
     """Reply with the menu."""
-    await ctx.reply(texts.private_help(ctx.settings.bot_name))
+    await ctx.reply(private_help(ctx.settings.bot_name))

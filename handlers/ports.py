@@ -6,6 +6,7 @@ Every channel (console, browser simulator, WeChat) turns its events into
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -67,8 +68,47 @@ class OutgoingMessage:
 
 
 class Chat(Protocol):
-    """What a handler may do to the outside world: say something to a group or a person."""
+    """What a handler or a job may do to the outside world: say something to someone."""
 
-    async def say(self, target: Target, text: str, mentions: Sequence[str] = ()) -> None:
-        """Send ``text`` to ``target``, @-mentioning ``mentions`` (person ids) in a group."""
+    async def say(
+        self,
+        target: Target,
+        text: str,
+        mentions: Sequence[str] = (),
+        *,
+        dedup_key: str | None = None,
+    ) -> bool:
+        """Send ``text`` to ``target``, @-mentioning ``mentions`` (person ids) in a group.
+
+        With ``dedup_key``, a message already sent under that key is not sent again
+        (returns False): scheduled jobs use it so a re-run sends nothing twice.
+        """
         ...
+
+
+_MENTION = re.compile(r"@([^\s@，,:：]+)")
+
+
+def mentioned_names(text: str) -> tuple[str, ...]:
+    """The names @-mentioned in ``text`` as typed (``@张三 …`` -> ``("张三",)``), in order."""
+    return tuple(_MENTION.findall(text))
+
+
+@dataclass(frozen=True, slots=True)
+class BotMention:
+    """A message's text with the bot's @-mention taken out, and whether it was there."""
+
+    text: str
+    to_bot: bool
+    others: tuple[str, ...]
+
+
+def split_bot_mention(text: str, bot_name: str) -> BotMention:
+    """Take ``@bot_name`` out of ``text``; the other names @-mentioned are kept in order.
+
+    For channels whose events carry the mention as text (the console, the simulator).
+    """
+    tag = f"@{bot_name}"
+    to_bot = tag in text
+    rest = text.replace(tag, "").strip() if to_bot else text
+    return BotMention(rest, to_bot, mentioned_names(rest))

@@ -5,19 +5,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from handlers import texts
 from handlers.context import Context, Router
-from handlers.ports import Target
+from handlers.ports import Target, mentioned_names
+from handlers.texts import questions as texts
 from nlp.types import Classification
-from storage.models import Complaint, Counsel, Village
+from storage.models import Counsel, Village
 from storage.privacy import mask_personal_numbers
-from storage.services import directory, questions
+from storage.services import complaints, directory, questions
+from storage.services.complaints import NewComplaint
 from storage.services.questions import NewQuestion
 
-router = Router("questions")
+router = Router()
 
 _TICKET = re.compile(r"#(\d{1,9})")
-_AT_NAME = re.compile(r"@([^\s@，,:：]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ async def counsel_in_group(ctx: Context) -> CounselInGroup | None:
 async def counsel_answers(ctx: Context, found: CounselInGroup) -> None:
     """A counsel who @-mentions an asker (or writes #编号) closes those open questions."""
     text = ctx.message.text
-    askers = list(ctx.message.mentioned_ids) + sorted(set(_AT_NAME.findall(text)))
+    askers = [*ctx.message.mentioned_ids, *mentioned_names(text)]
     tickets = [int(t) for t in _TICKET.findall(text)]
     await questions.answer_questions(
         ctx.session,
@@ -169,15 +169,16 @@ async def _urgent(ctx: Context, found: VillagerMessage) -> None:
 async def _complaint(ctx: Context, found: VillagerMessage) -> None:
     """Q10: record the complaint and publish the complaint channels."""
     counsel = await directory.counsel_of_village(ctx.session, found.village.id, ctx.today)
-    complaint = Complaint(
-        village_id=found.village.id,
-        counsel_id=counsel[0].id if counsel else None,
-        complainant_id=ctx.message.sender_id,
-        text=mask_personal_numbers(ctx.message.text),
-        created_at=ctx.now,
+    complaint = await complaints.record_complaint(
+        ctx.session,
+        NewComplaint(
+            village_id=found.village.id,
+            counsel_id=counsel[0].id if counsel else None,
+            complainant_id=ctx.message.sender_id,
+            text=ctx.message.text,
+            created_at=ctx.now,
+        ),
     )
-    ctx.session.add(complaint)
-    await ctx.session.flush()
     assert complaint.id is not None
     await ctx.reply(
         texts.complaint_reply(

@@ -1,32 +1,42 @@
-"""Domain errors raised by the services; the edges (chat, web, CLI) map them once."""
+"""The domain error family: what a service, a parser or a rule check refuses, and why.
+
+This module sits at the bottom of the domain (it imports nothing): storage services,
+pure parsers and matchers all raise these. Each edge maps them once, by class: the chat
+replies with the message, the web answers with a status (``web/errors.py``), the CLI
+prints one line and exits 2 (``bot/commands/support.py``).
+"""
 
 from __future__ import annotations
 
 
-class StorageError(Exception):
+class DomainError(Exception):
     """Base of every domain error; ``str(err)`` is a short Chinese message for the user."""
 
 
-class NotFound(StorageError):
-    """The thing named does not exist."""
-
-
-class Conflict(StorageError):
-    """The change contradicts what is stored or a programme rule."""
-
-
-class Locked(StorageError):
-    """The month is closed; its entries cannot change without the right."""
-
-
-class InvalidInput(StorageError):
+class InvalidInput(DomainError):
     """The input is malformed; the message says what is wrong and what is right."""
 
 
-class ImportRefused(StorageError):
+class ImportRefused(InvalidInput):
     """A file was refused whole; ``line`` is its 1-based line number (header = 1)."""
 
     def __init__(self, line: int, reason: str) -> None:
         super().__init__(f"第 {line} 行：{reason}")
         self.line = line
         self.reason = reason
+
+
+class Forbidden(DomainError):
+    """The actor may not do this (another counsel's entry, another county's data)."""
+
+
+class NotFound(DomainError):
+    """The thing named does not exist."""
+
+
+class Conflict(DomainError):
+    """The change contradicts what is stored or a programme rule."""
+
+
+class Locked(DomainError):
+    """The month is closed; its entries cannot change without the right."""

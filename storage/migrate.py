@@ -9,7 +9,6 @@ from alembic.config import Config
 from sqlalchemy.engine import URL
 
 from storage.db import make_sync_engine, sync_url
-from storage.errors import StorageError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -41,8 +40,8 @@ def current_heads() -> tuple[str, ...]:
     return tuple(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
-class SchemaNotCurrent(StorageError):
-    """The database is missing or behind the code's migrations."""
+class SchemaNotCurrent(RuntimeError):
+    """The database is missing or behind the code's migrations (an operator's error)."""
 
 
 def ensure_current(url: str | URL) -> None:

@@ -15,8 +15,11 @@ from sqlalchemy import (
     Text,
     Unicode,
     UniqueConstraint,
+    and_,
+    or_,
 )
-from sqlmodel import Field, SQLModel
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Field, SQLModel, col
 
 from storage.columns import AwareDateTime
 
@@ -79,6 +82,14 @@ class Assignment(SQLModel, table=True):
     def active_on(self, day: date) -> bool:
         """True when the assignment covers ``day``."""
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+    @classmethod
+    def overlapping(cls, first: date, last: date) -> ColumnElement[bool]:
+        """SQL: the assignment covers some day from ``first`` to ``last`` (inclusive)."""
+        return and_(
+            or_(col(cls.start).is_(None), col(cls.start) <= last),
+            or_(col(cls.end).is_(None), col(cls.end) >= first),
+        )
 
 
 class ChatGroup(SQLModel, table=True):

@@ -1,8 +1,7 @@
-"""Fakes for the chat side: a transport and a chat that record what was sent."""
+"""Fakes for the chat side: a transport that records what was sent, a fixed language."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from handlers.ports import OutgoingMessage, Target
@@ -26,17 +25,6 @@ class RecordingTransport:
     def texts(self, target: Target | None = None) -> list[str]:
         """The texts sent, optionally only those to ``target``."""
         return [m.text for m in self.sent if target is None or m.target == target]
-
-
-@dataclass
-class RecordingChat:
-    """A Chat port that records what handlers say, without any database."""
-
-    said: list[OutgoingMessage] = field(default_factory=list)
-
-    async def say(self, target: Target, text: str, mentions: Sequence[str] = ()) -> None:
-        """Record one message."""
-        self.said.append(OutgoingMessage(target, text, tuple(mentions)))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.ports import IncomingMessage
 from handlers.relay import OutboxRelay
 from storage.db import Database
-from storage.errors import NotFound, StorageError
+from storage.errors import DomainError, NotFound
 from storage.services import directory, public
 from web.simulator import CHANNEL, SimulatorHub
 
@@ -72,7 +72,7 @@ async def _errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return response
     except NotFound as err:
         return _json_error(404, str(err))
-    except StorageError as err:
+    except DomainError as err:
         return _json_error(409, str(err))
 
 

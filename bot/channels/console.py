@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
-from handlers.ports import IncomingMessage, OutgoingMessage
+from handlers.ports import IncomingMessage, OutgoingMessage, split_bot_mention
 
 CHANNEL = "console"
 LINE_FORMAT = "格式：「发送者@群: 内容」（群消息）或「发送者: 内容」（私聊机器人）"
 _LINE = re.compile(r"^(?P<sender>[^@:：]+?)\s*(?:@(?P<group>[^:：]+?))?\s*[:：]\s*(?P<text>.*)$")
-_AT = re.compile(r"@([^\s@，,:：]+)")
 
 
 class ConsoleLineError(ValueError):
@@ -34,22 +33,18 @@ class ConsoleParser:
         found = _LINE.match(line.strip())
         if found is None or not found["text"].strip():
             raise ConsoleLineError(f"看不懂这一行：{line.strip()!r}。{LINE_FORMAT}")
-        text = found["text"].strip()
-        mentioned = _AT.findall(text)
-        to_bot = self.bot_name in mentioned
-        if to_bot:
-            text = text.replace(f"@{self.bot_name}", "").strip()
+        mention = split_bot_mention(found["text"].strip(), self.bot_name)
         sender = found["sender"].strip()
         return IncomingMessage(
             channel=CHANNEL,
             sender_id=sender,
             sender_name=sender,
-            text=text,
+            text=mention.text,
             sent_at=self.clock(),
             group_id=found["group"].strip() if found["group"] else None,
-            mentions_bot=to_bot,
+            mentions_bot=mention.to_bot,
             message_id=f"console-{uuid.uuid4().hex}",
-            mentioned_ids=tuple(m for m in mentioned if m != self.bot_name),
+            mentioned_ids=mention.others,
         )
 
 

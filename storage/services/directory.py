@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import Conflict, NotFound
@@ -27,6 +27,22 @@ async def village_of_group(session: AsyncSession, group_id: str) -> Village | No
     if group is None:
         return None
     return await session.get(Village, group.village_id)
+
+
+async def village_by_id(session: AsyncSession, village_id: str) -> Village | None:
+    """The village with this id, or None."""
+    return await session.get(Village, village_id)
+
+
+async def village_names(session: AsyncSession, village_ids: set[str]) -> dict[str, str]:
+    """The names of the villages among ``village_ids`` that exist, by id."""
+    stmt = select(Village).where(col(Village.id).in_(village_ids))
+    return {v.id: v.name for v in await session.exec(stmt)}
+
+
+async def counsel_by_id(session: AsyncSession, counsel_id: str) -> Counsel | None:
+    """The counsel with this id, or None."""
+    return await session.get(Counsel, counsel_id)
 
 
 async def find_village(session: AsyncSession, key: str) -> Village:
@@ -76,13 +92,38 @@ async def counsel_of_village(session: AsyncSession, village_id: str, day: date) 
         .join(Assignment, col(Assignment.counsel_id) == col(Counsel.id))
         .where(
             Assignment.village_id == village_id,
-            or_(col(Assignment.start).is_(None), col(Assignment.start) <= day),
-            or_(col(Assignment.end).is_(None), col(Assignment.end) >= day),
+            Assignment.overlapping(day, day),
         )
         .order_by(col(Counsel.trainee), col(Counsel.id))
     )
     unique = {c.id: c for c in await session.exec(stmt)}
     return list(unique.values())
+
+
+async def villages_of_counsel(
+    session: AsyncSession, counsel_id: str, first: date, last: date
+) -> list[Village]:
+    """The villages a counsel is assigned to on some day from ``first`` to ``last``."""
+    stmt = (
+        select(Village)
+        .join(Assignment, col(Assignment.village_id) == col(Village.id))
+        .where(Assignment.counsel_id == counsel_id, Assignment.overlapping(first, last))
+        .order_by(col(Village.id))
+    )
+    unique = {v.id: v for v in await session.exec(stmt)}
+    return list(unique.values())
+
+
+async def wechat_ids(session: AsyncSession, counsel_ids: set[str]) -> dict[str, str]:
+    """The WeChat ids of those of ``counsel_ids`` who have one, by counsel id."""
+    stmt = select(Counsel).where(col(Counsel.id).in_(counsel_ids))
+    return {c.id: c.wechat for c in await session.exec(stmt) if c.wechat}
+
+
+async def groups_of_village(session: AsyncSession, village_id: str) -> list[ChatGroup]:
+    """The chat groups bound to a village, by id."""
+    stmt = select(ChatGroup).where(ChatGroup.village_id == village_id)
+    return list(await session.exec(stmt.order_by(col(ChatGroup.id))))
 
 
 async def counsel_by_chat_id(session: AsyncSession, sender_id: str) -> Counsel | None:
@@ -113,3 +154,13 @@ async def bureau_contact(session: AsyncSession, county_name: str) -> str | None:
     """The chat id of a county bureau's contact person, if one is set."""
     county = (await session.exec(select(County).where(County.name == county_name))).first()
     return None if county is None else county.bureau_contact_id
+
+
+async def bureau_contacts(session: AsyncSession) -> dict[str, tuple[int, str]]:
+    """Each county that has a bureau contact: its name -> (county id, contact's chat id)."""
+    stmt = select(County).where(col(County.bureau_contact_id).is_not(None))
+    return {
+        c.name: (c.id, c.bureau_contact_id)
+        for c in await session.exec(stmt)
+        if c.id is not None and c.bureau_contact_id
+    }

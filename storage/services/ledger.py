@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
-from storage.errors import InvalidInput, Locked, NotFound
+from storage.errors import Forbidden, InvalidInput, Locked, NotFound
 from storage.ledger_terms import (
     ACTIVITIES,
     ACTIVITY_LABELS,
@@ -51,10 +51,12 @@ EDITABLE = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who makes a change: a name for the audit trail and the right to touch closed months."""
+    """Who makes a change: a name for the audit trail, the right to touch closed months,
+    and, for a counsel acting for themselves, whose entries they may touch (their own)."""
 
     name: str
     can_edit_closed: bool = False
+    counsel_id: str | None = None
 
     @classmethod
     def bureau(cls, user: BureauUser) -> Actor:
@@ -64,7 +66,7 @@ class Actor:
     @classmethod
     def counsel(cls, counsel_id: str) -> Actor:
         """A counsel acting for themselves (never on closed months)."""
-        return cls(f"counsel:{counsel_id}")
+        return cls(f"counsel:{counsel_id}", counsel_id=counsel_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +121,7 @@ async def check_assignment(
     stmt = select(Assignment).where(
         Assignment.counsel_id == counsel_id,
         Assignment.village_id == village_id,
-        or_(col(Assignment.start).is_(None), col(Assignment.start) <= day),
-        or_(col(Assignment.end).is_(None), col(Assignment.end) >= day),
+        Assignment.overlapping(day, day),
     )
     if (await session.exec(stmt)).first() is None:
         raise InvalidInput(f"律师 {counsel_id} 在 {day.isoformat()} 没有派驻村 {village_id}")
@@ -136,6 +137,12 @@ async def check_evidence(session: AsyncSession, draft: EntryDraft) -> None:
         visit = await session.get(Visit, draft.visit_id)
         if visit is None or visit.village_id != draft.village_id:
             raise NotFound(f"村 {draft.village_id} 没有编号为 {draft.visit_id} 的驻村安排")
+
+
+def check_actor(draft: EntryDraft, actor: Actor) -> None:
+    """Refuse a counsel logging service in another counsel's name."""
+    if actor.counsel_id is not None and draft.counsel_id != actor.counsel_id:
+        raise Forbidden("只能记录您自己的服务")
 
 
 def check_open(day: date, actor: Actor, settings: Settings, today: date) -> None:
@@ -180,6 +187,7 @@ async def add_entry(
 ) -> ServiceLogEntry:
     """Validate and store a new entry in the caller's transaction, with its audit row."""
     check_fields(draft)
+    check_actor(draft, actor)
     check_open(draft.day, actor, settings, local_date(now, settings.tz))
     await check_assignment(session, draft.counsel_id, draft.village_id, draft.day)
     await check_evidence(session, draft)
@@ -203,7 +211,7 @@ async def edit_entry(
     unknown = set(changes) - EDITABLE
     if unknown:
         raise InvalidInput(f"不能修改的字段：{', '.join(sorted(unknown))}")
-    entry = await _get(session, entry_id)
+    entry = await _get(session, entry_id, actor)
     before = entry_image(entry)
     draft = replace(_draft_of(entry), **changes)
     check_fields(draft)
@@ -223,7 +231,7 @@ async def delete_entry(
     session: AsyncSession, entry_id: int, *, actor: Actor, settings: Settings, now: datetime
 ) -> dict[str, Any]:
     """Delete an entry of an open month; returns its before-image (also in the audit)."""
-    entry = await _get(session, entry_id)
+    entry = await _get(session, entry_id, actor)
     check_open(entry.day, actor, settings, local_date(now, settings.tz))
     before = entry_image(entry)
     await session.delete(entry)
@@ -231,8 +239,15 @@ async def delete_entry(
     return before
 
 
-async def _get(session: AsyncSession, entry_id: int) -> ServiceLogEntry:
+async def _get(session: AsyncSession, entry_id: int, actor: Actor) -> ServiceLogEntry:
+    """The entry, if the actor may touch it: a counsel only their own.
+
+    To a counsel, another's entry is as absent as a missing one, so entry numbers reveal
+    nothing of other counsel's work.
+    """
     entry = await session.get(ServiceLogEntry, entry_id)
+    if actor.counsel_id is not None and (entry is None or entry.counsel_id != actor.counsel_id):
+        raise NotFound(f"没有您的记录 #{entry_id}")
     if entry is None:
         raise NotFound(f"没有编号为 {entry_id} 的服务日志")
     return entry

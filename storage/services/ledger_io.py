@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from config import Settings
 from storage.csvutil import Row, read_rows
 from storage.db import Database
-from storage.errors import ImportRefused, StorageError
+from storage.errors import ImportRefused, InvalidInput
 from storage.ledger_terms import ACTIVITY_LABELS, CHANNEL_LABELS, KIND_LABELS
 from storage.models import Assignment, AuditEntry, Counsel, ServiceLogEntry, Village
 from storage.periods import Month, is_closed, local_date
@@ -76,7 +76,7 @@ def _parse_row(row: Row) -> EntryDraft:
     )
     try:
         check_fields(draft)
-    except StorageError as err:
+    except InvalidInput as err:
         raise ImportRefused(row.line, str(err)) from None
     return draft
 

@@ -42,18 +42,7 @@ async def notice_board(session: AsyncSession, day: date) -> list[NoticeRow]:
         .join(County, col(County.id) == col(Town.county_id))
         .join(Assignment, col(Assignment.village_id) == col(Village.id), isouter=True)
         .join(Counsel, col(Counsel.id) == col(Assignment.counsel_id), isouter=True)
-        .where(
-            or_(
-                col(Assignment.id).is_(None),
-                col(Assignment.start).is_(None),
-                col(Assignment.start) <= day,
-            ),
-            or_(
-                col(Assignment.id).is_(None),
-                col(Assignment.end).is_(None),
-                col(Assignment.end) >= day,
-            ),
-        )
+        .where(or_(col(Assignment.id).is_(None), Assignment.overlapping(day, day)))
         .order_by(County.name, Town.name, col(Village.id), col(Counsel.trainee))
     )
     rows: dict[str, NoticeRow] = {}

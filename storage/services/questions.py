@@ -78,9 +78,7 @@ async def answer_questions(
     return closed
 
 
-async def open_questions(session: AsyncSession, village_id: str | None = None) -> list[Question]:
-    """Open questions, oldest first, optionally of one village."""
-    stmt = select(Question).where(Question.status == "open").order_by(col(Question.asked_at))
-    if village_id is not None:
-        stmt = stmt.where(Question.village_id == village_id)
-    return list(await session.exec(stmt))
+async def waiting_since(session: AsyncSession, cutoff: datetime) -> list[Question]:
+    """Open questions asked at or before ``cutoff``, by ticket number (G6)."""
+    stmt = select(Question).where(Question.status == "open", col(Question.asked_at) <= cutoff)
+    return list(await session.exec(stmt.order_by(col(Question.id))))

@@ -1,14 +1,27 @@
-"""Narrowing queries to one county's villages."""
+"""What a report or an export covers: all, one county's villages, or one counsel's."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.errors import NotFound
 from storage.models import County, Town, Village
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which assignments a report covers: all, one county's, or one counsel's."""
+
+    county: str | None = None
+    counsel_id: str | None = None
+
+
+EVERYWHERE = Scope()
+"""The scope of a report over every county and counsel."""
 
 
 async def county_id(session: AsyncSession, name: str) -> int:
@@ -20,7 +33,7 @@ async def county_id(session: AsyncSession, name: str) -> int:
     return found.id
 
 
-def villages_of_county(county: int) -> Any:
+def villages_of_county(county: int) -> SelectOfScalar[str]:
     """A subquery of the village ids in a county, for ``col(...).in_(...)``."""
     return (
         select(Village.id)

@@ -9,8 +9,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from config import ReminderSettings, Settings
+from handlers.jobs import after_quiet_hours
 from handlers.reminders import (
-    after_quiet_hours,
     month_closed_summary,
     month_end_shortfall,
     no_visit_midmonth,

@@ -9,10 +9,10 @@ from sqlmodel import col, select
 
 from config import QuotaSettings, Settings
 from storage.db import Database
-from storage.errors import InvalidInput, Locked, NotFound
+from storage.errors import Forbidden, InvalidInput, Locked, NotFound
 from storage.models import AuditEntry, BureauUser, ServiceLogEntry, Visit
 from storage.services.ledger import Actor, EntryDraft, add_entry, delete_entry, edit_entry
-from tests.ledger_data import L1, NOW, TZ, load_roster, log
+from tests.ledger_data import ADMIN, L1, NOW, TZ, load_roster, log
 
 
 @pytest.fixture
@@ -225,3 +225,55 @@ async def test_entry_links_its_visit(roster: Database, settings: Settings) -> No
         s.add(visit)
     entry = await add(roster, settings, draft(kind="onsite", channel="visit", visit_id=visit.id))
     assert entry.visit_id == visit.id
+
+
+# ownership: a counsel acting for themselves touches only their own entries -------------
+
+L2 = Actor.counsel("L2")
+
+
+async def test_counsel_cannot_log_in_another_counsels_name(
+    roster: Database, settings: Settings
+) -> None:
+    with pytest.raises(Forbidden, match="只能记录您自己的服务"):
+        await add(roster, settings, draft(), actor=L2)
+
+
+async def test_counsel_cannot_delete_another_counsels_entry(
+    roster: Database, settings: Settings
+) -> None:
+    entry = await add(roster, settings, draft())
+    assert entry.id is not None
+    with pytest.raises(NotFound, match=f"没有您的记录 #{entry.id}"):
+        async with roster.transaction() as s:
+            await delete_entry(s, entry.id, actor=L2, settings=settings, now=NOW)
+    async with roster.read() as s:
+        assert await s.get(ServiceLogEntry, entry.id) is not None
+
+
+async def test_counsel_cannot_edit_another_counsels_entry(
+    roster: Database, settings: Settings
+) -> None:
+    entry = await add(roster, settings, draft())
+    assert entry.id is not None
+    with pytest.raises(NotFound, match="没有您的记录"):
+        async with roster.transaction() as s:
+            await edit_entry(s, entry.id, {"minutes": 5}, actor=L2, settings=settings, now=NOW)
+
+
+async def test_a_missing_entry_looks_the_same_to_a_counsel(
+    roster: Database, settings: Settings
+) -> None:
+    with pytest.raises(NotFound, match="没有您的记录 #999"):
+        async with roster.transaction() as s:
+            await delete_entry(s, 999, actor=L2, settings=settings, now=NOW)
+
+
+async def test_bureau_actor_may_delete_any_counsels_entry(
+    roster: Database, settings: Settings
+) -> None:
+    entry = await add(roster, settings, draft())
+    assert entry.id is not None
+    async with roster.transaction() as s:
+        before = await delete_entry(s, entry.id, actor=ADMIN, settings=settings, now=NOW)
+    assert before["counsel_id"] == "L1"

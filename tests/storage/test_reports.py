@@ -11,12 +11,10 @@ from sqlalchemy import event
 from config import Settings
 from storage.db import Database
 from storage.periods import HalfYear, Month
-from storage.services.reports import (
-    Scope,
-    campaign_counts,
-    month_report,
-    period_summary,
-)
+from storage.services.reports.campaign import campaign_counts
+from storage.services.reports.month import month_report
+from storage.services.reports.summary import period_summary
+from storage.services.scope import Scope
 from tests.ledger_data import NOW, load_roster, log
 
 TODAY = NOW.date()

@@ -1,0 +1,122 @@
+"""The counsel's private commands: logging service, progress, deleting, leave (issue 4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from handlers.texts.common import md
+
+COUNSEL_HELP = (
+    "法律顾问可私聊我：\n"
+    "· 记录服务：记录 南岗村 电话 30分钟 解答宅基地纠纷\n"
+    "  （渠道：电话 微信 邮件 QQ 值班 视频讲座 驻村 夜校 其他；可加日期「昨天」「11月3日」，"
+    "可加活动标签 #法律援助 #法治课堂 #纠纷排查 #法律咨询）\n"
+    "· 查看进度：本月进度\n"
+    "· 删除记录：删除记录 #编号（仅限未关账月份）\n"
+    "· 请假暂停提醒：请假 12月1日-12月7日"
+)
+RECORD_FORM = "格式：记录 村名 渠道 时长 摘要，例如「记录 南岗村 电话 30分钟 解答宅基地纠纷」"
+LEAVE_FORM = "格式：请假 12月1日-12月7日（或 请假 2026-12-01至2026-12-07）"
+DELETE_FORM = "格式：删除记录 #编号（编号见记录时的回复）"
+COUNSEL_ONLY = "这是法律顾问专用的命令。村民有法律问题，请在本村群里直接提问。"
+NO_VILLAGES = "您目前没有派驻的村，无法记录服务。"
+NO_FUTURE_RECORDS = "不能记录今天以后的服务。"
+CHANNELS_HINT = "电话、微信、邮件、QQ、值班、视频讲座、驻村、夜校、其他"
+
+
+# --- what a malformed command is told -----------------------------------------------------
+
+
+def unknown_word(word: str) -> str:
+    """A 「记录」 whose duration is missing because a word was not understood."""
+    return f"不认识「{word}」；{RECORD_FORM}"
+
+
+MISSING_DURATION = f"没写时长（如 30分钟、1.5小时）；{RECORD_FORM}"
+MISSING_CHANNEL = f"没写服务渠道（{CHANNELS_HINT}）；{RECORD_FORM}"
+
+
+def name_the_village(names: str) -> str:
+    """A 「记录」 by a counsel of several villages that names none of them."""
+    return f"请写明村名（{names}）；{RECORD_FORM}"
+
+
+def no_such_date(token: str) -> str:
+    """A date that is not in the calendar (2月30日)."""
+    return f"日期「{token}」不存在"
+
+
+def unreadable_leave_date(token: str) -> str:
+    """A leave date that cannot be read."""
+    return f"看不懂日期「{token}」；{LEAVE_FORM}"
+
+
+def no_such_leave_date(token: str) -> str:
+    """A leave date that is not in the calendar."""
+    return f"{no_such_date(token)}；{LEAVE_FORM}"
+
+
+LEAVE_ENDS_BEFORE_START = f"结束日期早于开始日期；{LEAVE_FORM}"
+
+
+# --- replies ------------------------------------------------------------------------------
+
+
+def record_saved(
+    *, entry_id: int, village: str, channel: str, minutes: int, day: date, progress: str
+) -> str:
+    """The reply to a logged service entry, with the village's month so far."""
+    return f"已记录 #{entry_id}：{md(day)} {village} {channel} {minutes} 分钟。\n{progress}"
+
+
+def record_deleted(entry_id: int) -> str:
+    """The reply to a deleted entry."""
+    return f"已删除记录 #{entry_id}（删除已记入审计）。"
+
+
+def leave_saved(start: date, end: date) -> str:
+    """The reply to a leave request."""
+    return f"已登记请假：{md(start)}至{md(end)}。期间不会向您发送服务提醒，祝一切顺利。"
+
+
+STATUS_LABELS = {
+    "met": "已达标",
+    "missed": "未达标",
+    "pending": "待定（弹性半年未满）",
+    "in_progress": "进行中",
+    "in_progress_met": "进行中（本月要求已满足）",
+}
+
+
+def village_progress(
+    *,
+    village: str,
+    status: str,
+    credited: int,
+    required: int,
+    onsite: int,
+    offsite_credited: int,
+    cap: int,
+    visits: int,
+    shortfall: int,
+    flexible: bool,
+    halfyear_onsite: int,
+    halfyear_required: int,
+) -> str:
+    """One village's line of the month's progress."""
+    line = (
+        f"{village}：已计 {credited}/{required} 分钟（现场 {onsite}，非现场计入 "
+        f"{offsite_credited}/{cap}），现场服务 {visits} 次"
+    )
+    if shortfall:
+        line += f"，还差 {shortfall} 分钟"
+    if flexible:
+        line += f"；弹性村，本半年现场 {halfyear_onsite}/{halfyear_required} 分钟"
+    return f"{line} · {STATUS_LABELS.get(status, status)}"
+
+
+def month_progress(month: str, lines: list[str]) -> str:
+    """The reply to 「本月进度」."""
+    if not lines:
+        return "本月您没有派驻的村。"
+    return f"【{month} 服务进度】\n" + "\n".join(lines)

@@ -1,0 +1,73 @@
+"""Replies to villagers in a group: questions, urgent risks (G3), complaints (Q10)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from config import ContactSettings
+from handlers.texts.common import DISCLAIMER, legal_aid_line, mention, no_counsel
+
+UNBOUND_GROUP = "本群还没有绑定到村，暂时无法登记问题。请村干部联系县司法局完成绑定。"
+
+
+def question_reply(
+    *,
+    asker: str,
+    ticket: int,
+    category_name: str,
+    channels: Sequence[str],
+    tip: str,
+    counsel_names: Sequence[str],
+    contacts: ContactSettings,
+    wants_legal_aid: bool,
+) -> str:
+    """The immediate answer to a villager's question."""
+    lines = [f"{mention(asker)} 您的问题已登记（编号 #{ticket}），属于「{category_name}」。"]
+    if channels:
+        lines.append("一般可以按这个顺序依法解决：" + " → ".join(channels) + "。")
+    if tip:
+        lines.append(tip)
+    if counsel_names:
+        who = " ".join(mention(n) for n in counsel_names)
+        lines.append(f"本村法律顾问 {who} 会尽快答复您。")
+    else:
+        lines.append(no_counsel("本村", contacts))
+    aid = legal_aid_line(contacts)
+    lines.append(aid if not wants_legal_aid else "【法律援助】" + aid)
+    lines.append(DISCLAIMER)
+    return "\n".join(lines)
+
+
+def urgent_reply(*, asker: str, counsel_names: Sequence[str], contacts: ContactSettings) -> str:
+    """The answer to a message that signals a group incident or a danger to life (G3)."""
+    who = " ".join(mention(n) for n in counsel_names) or "县司法局"
+    return "\n".join(
+        [
+            f"{mention(asker)} 请先冷静，人身安全第一！如有危险请立即拨打 110 或 120。",
+            f"已同时通知 {who}，会尽快联系您。",
+            "有诉求请通过调解、仲裁、复议、诉讼等合法途径反映，不要采取过激行为。",
+            f"县司法局电话：{contacts.bureau_phone}。",
+        ]
+    )
+
+
+def urgent_alert(*, village: str, asker: str, ticket: int, text: str) -> str:
+    """The private alert to the counsel and the bureau about an urgent message (G3)."""
+    return f"【紧急】{village}群里出现可能的群体性或人身安全风险（问题 #{ticket}，{asker}）：{text}\n请立即跟进并按规定报告。"
+
+
+def complaint_reply(*, asker: str, number: int, contacts: ContactSettings) -> str:
+    """The answer to a complaint about the service (Q10)."""
+    return (
+        f"{mention(asker)} 您的意见已记录（投诉编号 C{number}），县司法局会核实处理。\n"
+        f"您也可以直接投诉：电话 {contacts.bureau_phone}，邮箱 {contacts.bureau_email}，"
+        f"省司法厅投诉邮箱 {contacts.complaint_email}。"
+    )
+
+
+def mentioned_help(bot_name: str) -> str:
+    """A short self-introduction when @-mentioned without a question."""
+    return (
+        f"我是{bot_name}。在群里直接说出您遇到的法律问题（例如「宅基地被占了怎么办」），"
+        "我会登记并请本村法律顾问答复；发「我的律师」可查看法律顾问的联系方式和服务时间。"
+    )
