@@ -92,6 +92,15 @@ def triggers(settings: Settings) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class StoredJob:
+    """A job as the job store keeps it: its id, next run (None: paused) and trigger."""
+
+    id: str
+    next_run: datetime | None
+    trigger: str
+
+
 class ReminderScheduler:
     """An AsyncIOScheduler over the database's job store, running the reminder checks."""
 
@@ -146,6 +155,13 @@ class ReminderScheduler:
         if _RUNNERS.get(self.name) is self.runner:
             del _RUNNERS[self.name]
 
+    def jobs(self) -> list[StoredJob]:
+        """The jobs in the store with their next run, in id order."""
+        found = [
+            StoredJob(j.id, j.next_run_time, str(j.trigger)) for j in self.scheduler.get_jobs()
+        ]
+        return sorted(found, key=lambda j: j.id)
+
     def _on_missed(self, event: JobExecutionEvent) -> None:
         """A run later than the grace time: log it and catch up once, now."""
         if not event.job_id.startswith(JOB_PREFIX):
@@ -165,3 +181,13 @@ class ReminderScheduler:
             replace_existing=True,
             misfire_grace_time=None,
         )
+
+
+def stored_jobs(db: Database, settings: Settings) -> list[StoredJob]:
+    """The stored jobs, read without adding or running any (call inside the event loop)."""
+    scheduler = ReminderScheduler(db, settings, name="reader")
+    scheduler.scheduler.start(paused=True)
+    try:
+        return scheduler.jobs()
+    finally:
+        scheduler.shutdown()

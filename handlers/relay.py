@@ -53,9 +53,18 @@ class OutboxRelay:
         self.transport = transport
         self.pace_seconds = pace_seconds
         self.clock = clock
+        self._draining = asyncio.Lock()
 
     async def drain(self) -> int:
-        """Deliver every due message now; returns how many were delivered."""
+        """Deliver every due message now; returns how many were delivered.
+
+        One drain at a time per relay: a view that drains right after a message (to show
+        the reply at once) and the background loop never deliver the same row twice.
+        """
+        async with self._draining:
+            return await self._drain()
+
+    async def _drain(self) -> int:
         delivered = 0
         while batch := await outbox.pending(self.db, self.channels, self.clock()):
             progress = False
@@ -83,7 +92,10 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
         """Drain repeatedly until ``stop`` is set."""
         while not stop.is_set():
-            await self.drain()
+            try:
+                await self.drain()
+            except Exception:  # a database hiccup must not end delivery for good
+                log.exception("relay for %s failed; retrying", ", ".join(self.channels))
             try:
                 await asyncio.wait_for(stop.wait(), poll_seconds)
             except TimeoutError:

@@ -23,9 +23,25 @@ def alembic_config(url: str | URL) -> Config:
     return cfg
 
 
-def upgrade(url: str | URL, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (default: the newest)."""
+def upgrade(url: str | URL, revision: str = "head") -> tuple[str | None, str | None]:
+    """Bring the database to ``revision`` (default: the newest); returns the revision it
+    was at (None: an empty database) and the one it is at now."""
+    before = current_revision(url)
     command.upgrade(alembic_config(url), revision)
+    return before, current_revision(url)
+
+
+def current_revision(url: str | URL) -> str | None:
+    """The database's revision (None when it has none: a new, empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            heads = MigrationContext.configure(conn).get_current_heads()
+    finally:
+        engine.dispose()
+    return ",".join(sorted(heads)) or None
 
 
 def downgrade(url: str | URL, revision: str) -> None:
@@ -46,14 +62,7 @@ class SchemaNotCurrent(RuntimeError):
 
 def ensure_current(url: str | URL) -> None:
     """Refuse to run against a database that is not at the newest migration."""
-    from alembic.runtime.migration import MigrationContext
-
-    engine = make_sync_engine(url)
-    try:
-        with engine.connect() as conn:
-            current = set(MigrationContext.configure(conn).get_current_heads())
-    finally:
-        engine.dispose()
-    if current != set(current_heads()):
-        state = "尚未初始化" if not current else "结构不是最新"
+    current = current_revision(url)
+    if current != ",".join(sorted(current_heads())):
+        state = "尚未初始化" if current is None else "结构不是最新"
         raise SchemaNotCurrent(f"数据库{state}：请先运行 vcbot db upgrade")

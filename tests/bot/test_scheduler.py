@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.scheduler import JOB_PREFIX, ReminderScheduler, run_reminder, triggers
+from bot.scheduler import JOB_PREFIX, ReminderScheduler, run_reminder, stored_jobs, triggers
 from config import Settings
 from storage.db import Database
 from storage.models import OutboxMessage, Visit
@@ -123,3 +123,21 @@ def test_eve_reminder_runs_at_the_eve_time_in_the_deployment_zone(settings: Sett
     fire = trigger.get_next_fire_time(None, datetime(2026, 11, 22, 9, 0, tzinfo=TZ))
     assert fire == datetime(2026, 11, 22, 18, 0, tzinfo=TZ)
     assert fire.date() == date(2026, 11, 22)
+
+
+async def test_stored_jobs_lists_each_check_with_its_next_run(
+    db: Database, settings: Settings
+) -> None:
+    installer = ReminderScheduler(db, settings, name="test")
+    installer.start(paused=True)
+    installer.shutdown()
+    jobs = stored_jobs(db, settings)
+    assert [j.id for j in jobs] == sorted(JOB_PREFIX + kind for kind in triggers(settings))
+    assert all(j.next_run is not None and j.next_run.tzinfo is not None for j in jobs)
+
+
+async def test_reading_stored_jobs_runs_none(visit_tomorrow: Database, settings: Settings) -> None:
+    stopped_across_reminder(visit_tomorrow, settings, timedelta(minutes=5))
+    stored_jobs(visit_tomorrow, settings)
+    await asyncio.sleep(0.1)
+    assert await queued(visit_tomorrow) == 0

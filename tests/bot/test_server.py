@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
@@ -34,3 +36,25 @@ async def test_serving_without_reminders_installs_none(db_url: str) -> None:
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         assert (await client.get("/simulator")).status == 200
     assert stored_jobs(db_url) == set()
+
+
+async def test_background_relay_delivers_what_a_job_queued(db_url: str) -> None:
+    from storage.db import Database
+    from storage.services import outbox
+    from web.deps import SIMULATOR
+
+    settings = Settings(database_url=db_url, mode="demo", default_channel="simulator")
+    app = build_web_app(settings, reminders=False)
+    async with TestClient(TestServer(app, host="127.0.0.1")):
+        db = Database(db_url)
+        async with db.transaction() as s:
+            await outbox.enqueue(
+                s, channel="simulator", target_kind="person", target_id="wx_x", text="提醒"
+            )
+        await db.dispose()
+        hub = app[SIMULATOR].hub
+        for _ in range(60):
+            if hub.feed(None, "wx_x", 0):
+                break
+            await asyncio.sleep(0.05)
+        assert [e.text for e in hub.feed(None, "wx_x", 0)] == ["提醒"]

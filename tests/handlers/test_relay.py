@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from handlers.ports import Target
+from handlers.ports import OutgoingMessage, Target
 from handlers.relay import OutboxRelay
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -74,4 +74,46 @@ async def test_run_delivers_until_stopped(db: Database) -> None:
         await asyncio.sleep(0.01)
     stop.set()
     await asyncio.wait_for(task, 1)
+    assert transport.texts() == ["一"]
+
+
+class SlowTransport(RecordingTransport):
+    """Yields to the event loop inside every delivery, as a real network send does."""
+
+    async def deliver(self, message: OutgoingMessage) -> None:
+        """Record after a pause."""
+        await asyncio.sleep(0.01)
+        await super().deliver(message)
+
+
+async def test_concurrent_drains_of_one_relay_deliver_each_message_once(db: Database) -> None:
+    transport = SlowTransport()
+    relay = OutboxRelay(db, ["test"], transport)
+    await queue(db, "一", "二", "三")
+    counts = await asyncio.gather(*(relay.drain() for _ in range(5)))
+    assert sum(counts) == 3
+    assert transport.texts() == ["一", "二", "三"]
+
+
+async def test_polling_loop_survives_a_failed_drain(db: Database) -> None:
+    transport = RecordingTransport()
+    relay = OutboxRelay(db, ["test"], transport)
+    broken = [True]
+    real_drain = relay._drain
+
+    async def flaky() -> int:
+        if broken.pop() if broken else False:
+            raise ConnectionError("database went away")
+        return await real_drain()
+
+    relay._drain = flaky  # type: ignore[method-assign]
+    await queue(db, "一")
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop, poll_seconds=0.01))
+    for _ in range(100):
+        if transport.sent:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await task
     assert transport.texts() == ["一"]

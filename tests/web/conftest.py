@@ -8,6 +8,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.server import simulator_channel
 from config import Settings
 from handlers.dispatcher import Dispatcher
 from storage.db import Database
@@ -20,6 +21,6 @@ async def client(
     db: Database, settings: Settings, dispatcher: Dispatcher
 ) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     """An HTTP client to the app on a loopback port."""
-    app = create_app(settings, db, dispatcher)
+    app = create_app(settings, db, simulator_channel(db, settings, dispatcher))
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         yield c

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.server import simulator_channel
 from config import Settings
 from handlers.dispatcher import Dispatcher
 from storage.db import Database
@@ -77,8 +78,20 @@ async def test_simulator_is_not_served_in_production(
     db: Database, settings: Settings, dispatcher: Dispatcher
 ) -> None:
     production = settings.model_copy(update={"mode": "production"})
-    app = create_app(production, db, dispatcher)
+    app = create_app(production, db, simulator_channel(db, production, dispatcher))
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         assert (await c.get("/simulator")).status == 404
         assert (await c.post("/api/sim/send", json={})).status == 404
         assert "聊天模拟器" not in await (await c.get("/")).text()
+
+
+async def test_favicon_is_served(client: Client) -> None:
+    r = await client.get("/favicon.ico")
+    assert r.status == 200
+    assert (await r.read())[:4] == b"\x00\x00\x01\x00"  # an ICO file's signature
+
+
+async def test_domain_error_in_a_view_gets_its_status_and_message(client: Client) -> None:
+    r = await client.get("/api/sim/feed", params={"persona": "sim_zhangsan", "after": "x"})
+    assert r.status == 400
+    assert (await r.json())["error"] == "after 应是整数"
