@@ -28,7 +28,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -78,7 +77,7 @@ async def run_reminder(kind: str, runner: str = "main") -> int:
     return queued
 
 
-def triggers(settings: Settings) -> dict[str, Any]:
+def triggers(settings: Settings) -> dict[str, CronTrigger | IntervalTrigger]:
     """Each check's trigger, in the deployment's zone."""
     r, tz = settings.reminders, settings.tz
     morning = CronTrigger(hour=r.morning_time.hour, minute=r.morning_time.minute, timezone=tz)

@@ -27,7 +27,6 @@ CHANNEL_KINDS: Final[dict[str, frozenset[str]]] = {
     VIDEO_LECTURE: frozenset({OFFSITE}),
     "other": frozenset({ONSITE, OFFSITE}),
 }
-CHANNELS: Final = tuple(CHANNEL_KINDS)
 CHANNEL_LABELS: Final = {
     "visit": "驻村",
     "night_school": "法律夜校",

@@ -123,16 +123,6 @@ class HalfYear:
         return f"{self.year:04d}-H{self.half}"
 
 
-def months_between(first: Month, last: Month) -> list[Month]:
-    """Every month from ``first`` to ``last`` inclusive."""
-    months: list[Month] = []
-    current = first
-    while current <= last:
-        months.append(current)
-        current = current.next()
-    return months
-
-
 def year_months(year: int) -> list[Month]:
     """The twelve months of ``year``."""
     return [Month(year, m) for m in range(1, 13)]

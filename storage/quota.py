@@ -153,8 +153,3 @@ def _status(
     if flexible and not reached and not month.half().ended(today) and rescuable:
         return "pending"
     return "missed"
-
-
-def halfyear_onsite_minutes(items: Iterable[Item]) -> int:
-    """On-site minutes among ``items`` (the caller passes one half-year of one village)."""
-    return sum(i.minutes for i in items if i.kind == ONSITE)

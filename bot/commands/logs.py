@@ -52,7 +52,7 @@ def logs_import(file: Path, allow_closed: bool) -> None:
 @friendly
 def logs_export(month: str | None, county: str | None, output: Path | None, xlsx: bool) -> None:
     """导出服务日志，格式与导入相同（可直接再导入）。"""
-    period: Month | None = parse_option(Month.parse, month)
+    period = parse_option(Month.parse, month)
     if xlsx and output is None:
         output = Path(f"service-logs-{period or 'all'}.xlsx")
 

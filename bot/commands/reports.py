@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from bot.commands.support import friendly, now, parse_option, with_db, write_out
+from bot.commands.support import friendly, now, parse_value, with_db, write_out
 from bot.tabular import FORMATS, render
 from config import Settings
 from storage.db import Database
@@ -46,9 +46,9 @@ def report(
     scope = Scope(county=county, counsel_id=counsel_id)
     fields: tuple[str, ...]
     if month is not None:
-        fields, rows = REPORT_FIELDS, with_db(_month_rows(parse_option(Month.parse, month), scope))
+        fields, rows = REPORT_FIELDS, with_db(_month_rows(parse_value(Month.parse, month), scope))
     else:
-        months = parse_option(HalfYear.parse, half).months if half else year_months(year or 0)
+        months = parse_value(HalfYear.parse, half).months if half else year_months(year or 0)
         fields, rows = SUMMARY_FIELDS, with_db(_summary_rows(list(months), scope))
     write_out(render(fields, rows, fmt), output)
 
@@ -81,8 +81,8 @@ def _summary_rows(months: list[Month], scope: Scope) -> Rows:
 @friendly
 def campaign(first: str, last: str, county: str | None, fmt: str, output: Path | None) -> None:
     """「乡村振兴 法治同行」活动（Q13）：每位律师各项活动的次数。"""
-    start: date = parse_option(date.fromisoformat, first)
-    end: date = parse_option(date.fromisoformat, last)
+    start = parse_value(date.fromisoformat, first)
+    end = parse_value(date.fromisoformat, last)
     if end < start:
         raise click.BadParameter("--to 早于 --from")
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 ERROR_PREFIX = "错误："
 
 
@@ -111,10 +112,13 @@ def now(settings: Settings) -> datetime:
     return datetime.now(settings.tz)
 
 
-def parse_option(kind: Callable[[str], Any], value: str | None) -> Any:
+def parse_option(kind: Callable[[str], T], value: str | None) -> T | None:
     """``kind(value)``, None for None; a ValueError becomes click's bad-parameter error."""
-    if value is None:
-        return None
+    return None if value is None else parse_value(kind, value)
+
+
+def parse_value(kind: Callable[[str], T], value: str) -> T:
+    """``kind(value)``; a ValueError becomes click's bad-parameter error."""
     try:
         return kind(value)
     except ValueError as err:

@@ -37,8 +37,12 @@ class SimulatorHub:
         self._events: list[SimEvent] = []
         self._next = 1
 
-    def _add(self, **fields: Any) -> SimEvent:
-        event = SimEvent(id=self._next, at=datetime.now(UTC).isoformat(), **fields)
+    def _add(
+        self, direction: str, group_id: str | None, person_id: str | None, sender: str, text: str
+    ) -> SimEvent:
+        event = SimEvent(
+            self._next, direction, group_id, person_id, sender, text, datetime.now(UTC).isoformat()
+        )
         self._next += 1
         self._events.append(event)
         del self._events[:-MAX_EVENTS]

@@ -73,7 +73,7 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _int(value: Any, name: str) -> int:
+def _int(value: Any, name: str) -> int:  # any JSON value or query string
     try:
         return int(value)
     except (TypeError, ValueError):
