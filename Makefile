@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8080
 
 .PHONY: setup demo test lint unit browser-deps clean
 
@@ -16,13 +18,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## demo: set up, migrate, load the fictional demo county, serve http://127.0.0.1:8080/
+## demo: set up, migrate, load the fictional demo county, serve http://$(HOST):$(PORT)/
+##       (make demo PORT=8090 when 8080 is taken)
 DEMO_ENV := VCBOT_MODE=demo VCBOT_DATABASE_URL=sqlite:///var/demo.db VCBOT_DEFAULT_CHANNEL=simulator
 demo: setup
 	rm -f var/demo.db var/demo.db-wal var/demo.db-shm
 	$(DEMO_ENV) $(BIN)/vcbot db upgrade
 	$(DEMO_ENV) $(BIN)/vcbot demo load --reset
-	$(DEMO_ENV) $(BIN)/vcbot serve --host 127.0.0.1 --port 8080
+	$(DEMO_ENV) $(BIN)/vcbot serve --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -30,13 +33,15 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## browser-deps: Debian's chromium for the page tests (skipped with a reason when absent)
+## browser-deps: Debian's chromium and a Chinese font for the page tests and screenshots
+## (the page tests are skipped with a reason when chromium is absent)
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi microhei; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
-	      || echo "chromium 安装失败：浏览器测试将跳过"; \
-	  else echo "未安装 chromium：浏览器测试将跳过"; fi; \
+	    (apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1 || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null 2>&1)) \
+	      || echo "chromium 或中文字体安装失败：浏览器测试将跳过或截图无中文"; \
+	  else echo "未安装 chromium 或中文字体（$(BROWSER_PACKAGES)）：浏览器测试将跳过"; fi; \
 	fi
 
 unit: setup

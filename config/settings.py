@@ -1,6 +1,6 @@
 """One typed settings object, read from a TOML file plus ``VCBOT_*`` environment variables.
 
-Every rule number of the programme (domain.md) is a setting whose default is the Guangdong
+Every rule number of the programme (docs/rules.md) is a setting whose default is the Guangdong
 value; other provinces run the same programme with other numbers.
 """
 
@@ -25,7 +25,7 @@ DEFAULT_CONFIG_FILE = Path("vcbot.toml")
 
 
 class QuotaSettings(BaseModel):
-    """Service-time rules of one deployment (domain.md "Quota arithmetic", Q1 Q2 Q4 Q5 Q6)."""
+    """Service-time rules of one deployment (docs/rules.md "Quota arithmetic", Q1 Q2 Q4 Q5 Q6)."""
 
     monthly_required_minutes: int = Field(480, ge=1)  # Q2: 8 hours
     offsite_cap_percent: int = Field(50, ge=0, le=100)  # Q2: at most 50 % off-site

@@ -208,7 +208,7 @@ class Classifier:
         return False
 
     def _is_question(self, top: float, kinds: set[str]) -> bool:
-        """Whether the message asks for an answer (see domain.md, issue 3: no group spam).
+        """Whether the message asks for an answer (docs/rules.md, issue 3: no group spam).
 
         A question particle at the end of a clause (``ask_end``) is a weaker sign than an
         ``ask`` cue: it does not outweigh a greeting or thanks (``红包抢了没``)."""

@@ -1,4 +1,4 @@
-"""The classifier's result type and the fixed category and intent codes (domain.md)."""
+"""The classifier's result type and the fixed category and intent codes (docs/rules.md)."""
 
 from __future__ import annotations
 

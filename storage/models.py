@@ -121,7 +121,7 @@ class Question(SQLModel, table=True):
 
 
 class ServiceLogEntry(SQLModel, table=True):
-    """One service entry of the ledger (domain.md "Quota arithmetic")."""
+    """One service entry of the ledger (docs/rules.md "Quota arithmetic")."""
 
     __table_args__ = (Index("ix_entry_counsel_village_day", "counsel_id", "village_id", "day"),)
     id: int | None = Field(default=None, primary_key=True)

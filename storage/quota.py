@@ -1,10 +1,10 @@
-"""Quota arithmetic: is one counsel's month in one village met? (domain.md "Quota arithmetic").
+"""Quota arithmetic: is one counsel's month in one village met? (docs/rules.md "Quota arithmetic").
 
 Pure: no database, no clock. The caller hands in the month's entries of one
 counsel-village, the facts that reach outside the month (the half-year's on-site
 minutes for a flexible village, which video lectures exceed the counsel's yearly
 allowance) and ``today`` in the deployment's zone. Rule numbers refer to the list in
-domain.md; every number comes from :class:`~config.QuotaSettings`.
+docs/rules.md; every number comes from :class:`~config.QuotaSettings`.
 """
 
 from __future__ import annotations

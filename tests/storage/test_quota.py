@@ -1,4 +1,4 @@
-"""Quota arithmetic, rule by rule at its edges (domain.md "Quota arithmetic")."""
+"""Quota arithmetic, rule by rule at its edges (docs/rules.md "Quota arithmetic")."""
 
 from __future__ import annotations
 
