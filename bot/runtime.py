@@ -1,4 +1,7 @@
-"""The composition root: settings, database, language and handlers wired once."""
+"""What every entry point wires first: settings, database, language and the dispatcher.
+
+bot/server.py (the serving process) and the commands build on it; nothing else wires these.
+"""
 
 from __future__ import annotations
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from handlers.ports import OutgoingMessage, Target
@@ -62,10 +64,8 @@ async def test_dedup_key_queues_once(db: Database) -> None:
     assert await OutboxRelay(db, ["test"], transport).drain() == 1
 
 
-async def test_run_delivers_until_stopped(db: Database) -> None:
-    transport = RecordingTransport()
-    relay = OutboxRelay(db, ["test"], transport)
-    await queue(db, "一")
+async def run_until_delivered(relay: OutboxRelay, transport: RecordingTransport) -> None:
+    """Run the relay's polling loop until something is delivered (at most a second)."""
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop, poll_seconds=0.01))
     for _ in range(100):
@@ -74,6 +74,12 @@ async def test_run_delivers_until_stopped(db: Database) -> None:
         await asyncio.sleep(0.01)
     stop.set()
     await asyncio.wait_for(task, 1)
+
+
+async def test_run_delivers_until_stopped(db: Database) -> None:
+    transport = RecordingTransport()
+    await queue(db, "一")
+    await run_until_delivered(OutboxRelay(db, ["test"], transport), transport)
     assert transport.texts() == ["一"]
 
 
@@ -95,25 +101,19 @@ async def test_concurrent_drains_of_one_relay_deliver_each_message_once(db: Data
     assert transport.texts() == ["一", "二", "三"]
 
 
-async def test_polling_loop_survives_a_failed_drain(db: Database) -> None:
+async def test_polling_loop_survives_a_failed_drain(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     transport = RecordingTransport()
-    relay = OutboxRelay(db, ["test"], transport)
-    broken = [True]
-    real_drain = relay._drain
+    real_pending = outbox.pending
+    failures = [ConnectionError("database went away")]
 
-    async def flaky() -> int:
-        if broken.pop() if broken else False:
-            raise ConnectionError("database went away")
-        return await real_drain()
+    async def flaky(*args: Any, **kwargs: Any) -> list[OutboxMessage]:
+        if failures:
+            raise failures.pop()
+        return await real_pending(*args, **kwargs)
 
-    relay._drain = flaky  # type: ignore[method-assign]
+    monkeypatch.setattr(outbox, "pending", flaky)
     await queue(db, "一")
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop, poll_seconds=0.01))
-    for _ in range(100):
-        if transport.sent:
-            break
-        await asyncio.sleep(0.01)
-    stop.set()
-    await task
-    assert transport.texts() == ["一"]
+    await run_until_delivered(OutboxRelay(db, ["test"], transport), transport)
+    assert (failures, transport.texts()) == ([], ["一"])

@@ -19,7 +19,7 @@ from storage.quota import Item
 from storage.services.scope import villages_of_county
 
 PairKey = tuple[str, str]  # (counsel_id, village_id)
-S = TypeVar("S", Select, SelectOfScalar)  # type: ignore[type-arg]
+S = TypeVar("S", Select, SelectOfScalar)  # type: ignore[type-arg]  # a query over entries
 
 
 @dataclass(slots=True)
