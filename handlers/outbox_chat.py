@@ -33,7 +33,7 @@ class OutboxChat:
         dedup_key: str | None = None,
     ) -> bool:
         """Queue ``text`` for ``target`` on this channel; False when ``dedup_key`` was used."""
-        row = await outbox.enqueue(
+        return await outbox.enqueue(
             self._session,
             channel=self._channel,
             target_kind=target.kind,
@@ -43,4 +43,3 @@ class OutboxChat:
             not_before=self._not_before,
             dedup_key=dedup_key,
         )
-        return row is not None

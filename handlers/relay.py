@@ -1,11 +1,17 @@
-"""Delivery of the outbox to a transport, in order, with pacing and retries."""
+"""Delivery of the outbox to a transport: claimed, in order, with pacing and retries.
+
+Exactly once under concurrency, at most once across crashes: a relay claims a row before
+sending it (see :mod:`storage.services.outbox`), so two relays, two processes or a view
+and a background loop never send the same row; a row whose sender died mid-send is
+reported as uncertain, never resent.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from handlers.ports import OutgoingMessage, Target
@@ -20,7 +26,7 @@ class Transport(Protocol):
     """Something that can put a message on the wire (console, simulator, WeChat)."""
 
     async def deliver(self, message: OutgoingMessage) -> None:
-        """Deliver one message or raise."""
+        """Deliver one message or raise (raising means: surely not delivered)."""
         ...
 
 
@@ -33,10 +39,13 @@ def to_outgoing(row: OutboxMessage) -> OutgoingMessage:
 
 
 class OutboxRelay:
-    """Moves due outbox messages of some channels to one transport.
+    """Moves due outbox messages addressed to ``channels`` to one transport.
 
+    ``channels`` are this relay's own instance (replies to messages that came in through
+    it) and the channel kind it serves (proactive messages any instance may send).
     ``pace_seconds`` spaces consecutive sends (WeChat rate limits); a failed send is
-    retried later with back-off, and never blocks the messages behind it.
+    retried later with back-off, and never blocks the messages behind it. ``lease``
+    must outlast one send: a claim older than that counts as a sender that died.
     """
 
     def __init__(
@@ -46,45 +55,55 @@ class OutboxRelay:
         transport: Transport,
         *,
         pace_seconds: float = 0.0,
+        lease: timedelta = outbox.DEFAULT_LEASE,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = db
         self.channels = tuple(channels)
         self.transport = transport
         self.pace_seconds = pace_seconds
+        self.lease = lease
         self.clock = clock
         self._draining = asyncio.Lock()
 
     async def drain(self) -> int:
         """Deliver every due message now; returns how many were delivered.
 
-        One drain at a time per relay: a view that drains right after a message (to show
-        the reply at once) and the background loop never deliver the same row twice.
+        One drain at a time per relay (the claims make that safe anyway; the lock keeps
+        a view's drain and the background loop from racing for nothing).
         """
         async with self._draining:
             return await self._drain()
 
     async def _drain(self) -> int:
+        await self.report_uncertain()
         delivered = 0
-        while batch := await outbox.pending(self.db, self.channels, self.clock()):
-            progress = False
-            for row in batch:
-                if await self._send(row):
-                    delivered += 1
-                    progress = True
-            if not progress:
-                break
+        while claim := await outbox.claim_next(self.db, self.channels, self.clock(), self.lease):
+            if await self._send(claim):
+                delivered += 1
         return delivered
 
-    async def _send(self, row: OutboxMessage) -> bool:
-        assert row.id is not None
+    async def report_uncertain(self) -> int:
+        """Mark and log the rows whose sender died mid-send; how many there were."""
+        ids = await outbox.expire_leases(self.db, self.clock())
+        if ids:
+            log.warning(
+                "%d outbox message(s) may or may not have been delivered (sender died "
+                "mid-send); not resent, see 'vcbot outbox status': %s",
+                len(ids),
+                ", ".join(map(str, ids)),
+            )
+        return len(ids)
+
+    async def _send(self, claim: outbox.Claim) -> bool:
         try:
-            await self.transport.deliver(to_outgoing(row))
+            await self.transport.deliver(to_outgoing(claim.row))
         except Exception as err:  # the transport's errors are many and not ours
-            log.warning("delivery of outbox message %s failed: %s", row.id, err)
-            await outbox.mark_failed(self.db, row.id, repr(err), self.clock())
+            log.warning("delivery of outbox message %s failed: %s", claim.row.id, err)
+            await outbox.mark_failed(self.db, claim, repr(err), self.clock())
             return False
-        await outbox.mark_sent(self.db, row.id, self.clock())
+        if not await outbox.mark_sent(self.db, claim, self.clock()):
+            log.warning("outbox message %s was sent after its claim lapsed", claim.row.id)
         if self.pace_seconds:
             await asyncio.sleep(self.pace_seconds)
         return True

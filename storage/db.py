@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -49,12 +49,33 @@ def is_sqlite(url: str | URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _ensure_sqlite_dir(url: URL) -> None:
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+def ensure_sqlite_dir(url: str | URL) -> None:
+    """Create the folder of a SQLite file (only ``vcbot db upgrade`` creates a database)."""
+    target = make_url(url)
+    if is_sqlite(target) and target.database and target.database != ":memory:":
+        Path(target.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_file_missing(url: str | URL) -> bool:
+    """True when ``url`` names a SQLite file that does not exist (yet)."""
+    target = make_url(url)
+    if not is_sqlite(target) or not target.database or target.database == ":memory:":
+        return False
+    return not Path(target.database).exists()
+
+
+IMMEDIATE = "vcbot_sqlite_immediate"  # execution option: take SQLite's write lock at BEGIN
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """WAL, foreign keys, a busy timeout, and no transaction handling of the driver's own.
+
+    pysqlite (and aiosqlite over it) begins transactions late and commits on its own
+    around SAVEPOINTs, so a nested savepoint's release could commit the outer work.
+    With ``isolation_level = None`` the driver stays out, and :func:`_sqlite_begin`
+    emits BEGIN itself: SQLAlchemy's documented recipe for real SQLite transactions.
+    """
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -62,24 +83,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    """BEGIN; a write transaction takes the write lock at once (BEGIN IMMEDIATE), so two
+    processes never both read and then fail to upgrade to writing: one waits instead."""
+    immediate = conn.get_execution_options().get(IMMEDIATE, False)
+    cursor = conn.connection.cursor()  # the driver's own: BEGIN is no query to count or log
+    cursor.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    cursor.close()
+
+
+def _sqlite_events(engine: Engine) -> None:
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+
+
 def make_sync_engine(url: str | URL) -> Engine:
-    """A sync engine (migrations, job store); SQLite gets WAL and foreign keys."""
+    """A sync engine (migrations, job store); SQLite gets WAL, foreign keys, real BEGINs."""
     target = sync_url(url)
-    if is_sqlite(target):
-        _ensure_sqlite_dir(target)
     engine = create_engine(target, pool_pre_ping=not is_sqlite(target))
     if is_sqlite(target):
-        event.listen(engine, "connect", _sqlite_pragmas)
+        _sqlite_events(engine)
     return engine
 
 
 def make_async_engine(url: str | URL) -> AsyncEngine:
-    """The async engine the services use; SQLite gets WAL and foreign keys."""
+    """The async engine the services use; SQLite gets WAL, foreign keys, real BEGINs."""
     target = async_url(url)
     if is_sqlite(target):
-        _ensure_sqlite_dir(target)
         engine = create_async_engine(target)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _sqlite_events(engine.sync_engine)
         return engine
     return create_async_engine(target, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
@@ -93,11 +125,17 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        self._writers = async_sessionmaker(
+            self.engine.execution_options(**{IMMEDIATE: True}),
+            class_=AsyncSession,
+            expire_on_commit=False,
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on any error."""
-        async with self._sessions() as session, session.begin():
+        """A session whose work is committed on success and rolled back on any error
+        (on SQLite it holds the write lock from its start, see :func:`_sqlite_begin`)."""
+        async with self._writers() as session, session.begin():
             yield session
 
     @asynccontextmanager

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 
-from storage.db import make_sync_engine, sync_url
+from storage.db import ensure_sqlite_dir, make_sync_engine, sqlite_file_missing, sync_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,7 +25,9 @@ def alembic_config(url: str | URL) -> Config:
 
 def upgrade(url: str | URL, revision: str = "head") -> tuple[str | None, str | None]:
     """Bring the database to ``revision`` (default: the newest); returns the revision it
-    was at (None: an empty database) and the one it is at now."""
+    was at (None: an empty database) and the one it is at now. Creates a missing SQLite
+    file and its folder: the only command that does."""
+    ensure_sqlite_dir(url)
     before = current_revision(url)
     command.upgrade(alembic_config(url), revision)
     return before, current_revision(url)
@@ -61,7 +63,12 @@ class SchemaNotCurrent(RuntimeError):
 
 
 def ensure_current(url: str | URL) -> None:
-    """Refuse to run against a database that is not at the newest migration."""
+    """Refuse to run against a database that is not at the newest migration (a missing
+    SQLite file is refused without being created)."""
+    if sqlite_file_missing(url):
+        raise SchemaNotCurrent(
+            f"数据库文件不存在：{make_url(url).database}；请先运行 vcbot db upgrade"
+        )
     current = current_revision(url)
     if current != ",".join(sorted(current_heads())):
         state = "尚未初始化" if current is None else "结构不是最新"

@@ -218,11 +218,19 @@ class AuditEntry(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A message the bot will send: written in the handler's transaction, delivered later."""
+    """A message the bot will send: written in the handler's transaction, delivered later.
+
+    ``channel`` names who must deliver it: a channel instance (``console:…``, one
+    simulator process, one WeChat account) for a reply, or a channel kind (``wechat``)
+    for a proactive message any instance of that kind may send. A relay claims a row
+    (``claim_token``, ``lease_until``) before sending; a claim whose lease ran out
+    without ``sent_at`` may or may not have gone out, and is marked ``uncertain_at``
+    and reported instead of being sent again.
+    """
 
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "not_before"),)
     id: int | None = Field(default=None, primary_key=True)
-    channel: str = Field(default="any", max_length=32)
+    channel: str = Field(default="any", max_length=64)
     target_kind: str = Field(max_length=8)  # group | person
     target_id: str = Field(max_length=128)
     text: str = Field(sa_type=Text)
@@ -233,6 +241,9 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     attempts: int = 0
     last_error: str = Field(default="", sa_type=Text)
+    claim_token: str | None = Field(default=None, max_length=64, index=True)
+    lease_until: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    uncertain_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
 
 
 class InboundMessage(SQLModel, table=True):

@@ -1,11 +1,25 @@
-"""The durable outbox: what the bot sends is written first, delivered after commit."""
+"""The durable outbox: what the bot sends is written first, delivered after commit.
+
+Delivery is a claim, not a read. A relay claims one due row at a time (an atomic
+conditional UPDATE; PostgreSQL skips rows another relay holds), sends it, then marks it
+sent. A claim carries a lease: a row still unsent when its lease has run out belonged
+to a sender that died or hung mid-send, so it may or may not have reached the chat. It
+is marked *uncertain* and reported, never sent again blindly (a duplicated WeChat
+message is worse than a reported one). A send that failed for sure is released with a
+back-off and retried, up to :data:`MAX_ATTEMPTS`.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,6 +27,7 @@ from storage.db import Database
 from storage.models import InboundMessage, OutboxMessage, utcnow
 
 MAX_ATTEMPTS = 8
+DEFAULT_LEASE = timedelta(seconds=60)
 
 
 async def enqueue(
@@ -25,69 +40,173 @@ async def enqueue(
     mentions: Sequence[str] = (),
     not_before: datetime | None = None,
     dedup_key: str | None = None,
-) -> OutboxMessage | None:
-    """Add a message to the outbox in the caller's transaction.
+) -> bool:
+    """Add a message to the outbox in the caller's transaction; True when queued.
 
     With ``dedup_key`` a message already queued under that key is not queued again
-    (returns None): reminders use it to be sent exactly once.
+    (False), also when another process queues the same key at the same moment: the
+    insert yields to the unique key instead of failing.
     """
+    values = {
+        "channel": channel,
+        "target_kind": target_kind,
+        "target_id": target_id,
+        "text": text,
+        "mentions": list(mentions),
+        "dedup_key": dedup_key,
+        "not_before": not_before or utcnow(),
+        "created_at": utcnow(),
+        "attempts": 0,
+        "last_error": "",
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(OutboxMessage).values(values)
     if dedup_key is not None:
-        found = await session.exec(
-            select(OutboxMessage).where(OutboxMessage.dedup_key == dedup_key)
-        )
-        if found.first() is not None:
-            return None
-    row = OutboxMessage(
-        channel=channel,
-        target_kind=target_kind,
-        target_id=target_id,
-        text=text,
-        mentions=list(mentions),
-        dedup_key=dedup_key,
-        not_before=not_before or utcnow(),
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedup_key"])
+    result = await session.exec(stmt.returning(col(OutboxMessage.id)))
+    return result.first() is not None
+
+
+def _claimable(channels: Sequence[str], now: datetime) -> ColumnElement[bool]:
+    return (
+        col(OutboxMessage.sent_at).is_(None)
+        & col(OutboxMessage.claim_token).is_(None)
+        & col(OutboxMessage.uncertain_at).is_(None)
+        & col(OutboxMessage.channel).in_(list(channels))
+        & (col(OutboxMessage.not_before) <= now)
+        & (col(OutboxMessage.attempts) < MAX_ATTEMPTS)
     )
-    session.add(row)
-    return row
 
 
-async def pending(
-    db: Database, channels: Sequence[str], now: datetime, limit: int = 50
-) -> list[OutboxMessage]:
-    """Unsent messages for these channels that are due, oldest first."""
-    async with db.read() as session:
-        stmt = (
-            select(OutboxMessage)
-            .where(
-                col(OutboxMessage.sent_at).is_(None),
-                col(OutboxMessage.channel).in_(list(channels)),
-                col(OutboxMessage.not_before) <= now,
-                col(OutboxMessage.attempts) < MAX_ATTEMPTS,
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A row this relay holds, and the token that proves it."""
+
+    row: OutboxMessage
+    token: str
+
+
+async def claim_next(
+    db: Database, channels: Sequence[str], now: datetime, lease: timedelta = DEFAULT_LEASE
+) -> Claim | None:
+    """Claim the oldest due row of ``channels`` for one send, or None when none is due."""
+    token = uuid.uuid4().hex
+    due = (
+        select(OutboxMessage.id)
+        .where(_claimable(channels, now))
+        .order_by(col(OutboxMessage.id))
+        .limit(1)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's write lock serialises
+    )
+    async with db.transaction() as session:
+        # "id = (subquery)", not "id IN (subquery)": PostgreSQL may run an IN subquery once
+        # per row, and with SKIP LOCKED each run finds another row (all got claimed)
+        await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == due.scalar_subquery(), _claimable(channels, now))
+            .values(
+                claim_token=token,
+                lease_until=now + lease,
+                attempts=OutboxMessage.attempts + 1,
             )
-            .order_by(col(OutboxMessage.id))
-            .limit(limit)
         )
+        row = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.claim_token == token))
+        ).first()
+    return None if row is None else Claim(row, token)
+
+
+async def mark_sent(db: Database, claim: Claim, when: datetime) -> bool:
+    """Record a delivery; False when the claim was lost (the row had been marked uncertain,
+    which this corrects: it did go out, once)."""
+    async with db.transaction() as session:
+        result = await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == claim.row.id, col(OutboxMessage.claim_token) == claim.token
+            )
+            .values(sent_at=when, lease_until=None, uncertain_at=None)
+        )
+    return bool(result.rowcount)
+
+
+async def mark_failed(db: Database, claim: Claim, error: str, when: datetime) -> None:
+    """A send that surely failed: release the row and back off before the next try."""
+    backoff = timedelta(seconds=2**claim.row.attempts)
+    async with db.transaction() as session:
+        await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == claim.row.id, col(OutboxMessage.claim_token) == claim.token
+            )
+            .values(
+                claim_token=None,
+                lease_until=None,
+                last_error=error[:500],
+                not_before=when + backoff,
+            )
+        )
+
+
+async def expire_leases(db: Database, now: datetime) -> list[int]:
+    """Mark uncertain every claimed, unsent row whose lease ran out; their ids."""
+    stale = (
+        col(OutboxMessage.sent_at).is_(None)
+        & col(OutboxMessage.claim_token).is_not(None)
+        & col(OutboxMessage.uncertain_at).is_(None)
+        & (col(OutboxMessage.lease_until) < now)
+    )
+    async with db.transaction() as session:
+        ids = list(await session.exec(select(OutboxMessage.id).where(stale)))
+        if ids:
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(ids), stale)
+                .values(uncertain_at=now)
+            )
+    return [i for i in ids if i is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxCounts:
+    """How the outbox stands, per state."""
+
+    pending: int
+    sent: int
+    uncertain: int
+    given_up: int  # failed MAX_ATTEMPTS times
+
+
+async def counts(db: Database) -> OutboxCounts:
+    """The outbox's rows counted by state."""
+    m = OutboxMessage
+    states = {
+        "sent": col(m.sent_at).is_not(None),
+        "uncertain": col(m.sent_at).is_(None) & col(m.uncertain_at).is_not(None),
+        "given_up": col(m.sent_at).is_(None)
+        & col(m.uncertain_at).is_(None)
+        & (col(m.attempts) >= MAX_ATTEMPTS)
+        & col(m.claim_token).is_(None),
+    }
+    async with db.read() as session:
+        found = {
+            name: (await session.exec(select(func.count()).where(cond))).one()
+            for name, cond in states.items()
+        }
+        total = (await session.exec(select(func.count()).select_from(m))).one()
+    return OutboxCounts(total - sum(found.values()), **found)
+
+
+async def uncertain(db: Database, limit: int = 100) -> list[OutboxMessage]:
+    """Rows that may or may not have gone out, newest first."""
+    stmt = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.uncertain_at).is_not(None))
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(limit)
+    )
+    async with db.read() as session:
         return list(await session.exec(stmt))
-
-
-async def mark_sent(db: Database, message_id: int, when: datetime) -> None:
-    """Record a delivery."""
-    async with db.transaction() as session:
-        row = await session.get(OutboxMessage, message_id)
-        if row is not None:
-            row.sent_at = when
-            row.attempts += 1
-            session.add(row)
-
-
-async def mark_failed(db: Database, message_id: int, error: str, when: datetime) -> None:
-    """Record a failed delivery and back off exponentially before the next try."""
-    async with db.transaction() as session:
-        row = await session.get(OutboxMessage, message_id)
-        if row is not None:
-            row.attempts += 1
-            row.last_error = error[:500]
-            row.not_before = when + timedelta(seconds=2**row.attempts)
-            session.add(row)
 
 
 async def first_time_seen(session: AsyncSession, channel: str, message_id: str) -> bool:

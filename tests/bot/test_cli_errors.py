@@ -85,3 +85,27 @@ def test_stored_jobs_are_listed_without_running_any(fresh: CliRunner) -> None:
     out = fresh.invoke(main, ["reminders", "jobs"])
     assert out.exit_code == 0
     assert "还没有保存的提醒任务" in out.stdout
+
+
+def test_a_command_on_a_missing_sqlite_file_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "nowhere" / "vcbot.db"
+    monkeypatch.setenv("VCBOT_DATABASE_URL", f"sqlite:///{target}")
+    monkeypatch.setenv("VCBOT_CONFIG", str(tmp_path / "absent.toml"))
+    for args in (["chat"], ["report", "--month", "2026-11"], ["reminders", "jobs"]):
+        out = CliRunner().invoke(main, args, input="")
+        assert out.exit_code == 2
+        assert "数据库文件不存在" in out.stderr
+        assert "vcbot db upgrade" in out.stderr
+    assert not target.parent.exists()
+
+
+def test_db_upgrade_creates_the_missing_folder_and_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "nowhere" / "vcbot.db"
+    monkeypatch.setenv("VCBOT_DATABASE_URL", f"sqlite:///{target}")
+    monkeypatch.setenv("VCBOT_CONFIG", str(tmp_path / "absent.toml"))
+    assert CliRunner().invoke(main, ["db", "upgrade"]).exit_code == 0
+    assert target.exists()
