@@ -15,7 +15,8 @@ async def run_console(
 ) -> int:
     """Handle each line, then print what the bot sends; returns the number of bad lines."""
     parser = ConsoleParser(runtime.settings.bot_name)
-    relay = OutboxRelay(runtime.db, [CHANNEL], ConsoleTransport(out))
+    # this process's replies, and proactive messages to the console kind
+    relay = OutboxRelay(runtime.db, [parser.instance, CHANNEL], ConsoleTransport(out))
     interactive = lines.isatty()
     bad = 0
     if interactive:

@@ -7,7 +7,19 @@ import logging
 
 import click
 
-from bot.commands import chat, db, demo, group, language, logs, reminders, reports, roster, serve
+from bot.commands import (
+    chat,
+    db,
+    demo,
+    group,
+    language,
+    logs,
+    outbox,
+    reminders,
+    reports,
+    roster,
+    serve,
+)
 from bot.commands.support import VcbotGroup
 
 
@@ -34,5 +46,6 @@ for command in (
     reports.report,
     reports.campaign,
     reminders.reminders,
+    outbox.outbox,
 ):
     main.add_command(command)

@@ -20,7 +20,6 @@ class Runtime:
 
     settings: Settings
     db: Database
-    language: NlpLanguage
     dispatcher: Dispatcher
 
     async def close(self) -> None:
@@ -33,4 +32,4 @@ def build_runtime(settings: Settings, db: Database | None = None) -> Runtime:
     database = db or Database(settings.database_url)
     language = NlpLanguage.load(settings.data_dir)
     dispatcher = Dispatcher(database, settings, language, all_routers())
-    return Runtime(settings, database, language, dispatcher)
+    return Runtime(settings, database, dispatcher)

@@ -31,7 +31,8 @@ RELAY_POLL_SECONDS = 1.0
 def simulator_channel(db: Database, settings: Settings, dispatcher: Dispatcher) -> Simulator:
     """The browser simulator: its event hub, the relay that delivers to it, the dispatcher."""
     hub = SimulatorHub(settings.bot_name)
-    return Simulator(hub, OutboxRelay(db, [SIMULATOR_CHANNEL], hub), dispatcher)
+    relay = OutboxRelay(db, [hub.instance, SIMULATOR_CHANNEL], hub)
+    return Simulator(hub, relay, dispatcher)
 
 
 def build_web_app(settings: Settings, *, reminders: bool = True) -> web.Application:

@@ -50,9 +50,8 @@ class Dispatcher:
             ):
                 log.info("duplicate message %s ignored", message.message_id)
                 return False
-            ctx = Context(
-                message, OutboxChat(session, message.channel), session, self.settings, self.language
-            )
+            chat = OutboxChat(session, message.reply_channel)
+            ctx = Context(message, chat, session, self.settings, self.language)
             for router in self.routers:
                 if await router.dispatch(ctx):
                     return True
@@ -63,4 +62,4 @@ class Dispatcher:
         async with self.db.transaction() as session:
             if message.message_id:
                 await outbox.first_time_seen(session, message.channel, message.message_id)
-            await OutboxChat(session, message.channel).say(message.reply_target, text)
+            await OutboxChat(session, message.reply_channel).say(message.reply_target, text)

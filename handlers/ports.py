@@ -46,6 +46,12 @@ class IncomingMessage:
     mentions_bot: bool = False
     message_id: str | None = None
     mentioned_ids: tuple[str, ...] = ()
+    instance: str = ""  # the channel instance it came through; replies leave through it
+
+    @property
+    def reply_channel(self) -> str:
+        """Who must deliver the replies: the instance it came through, else its channel."""
+        return self.instance or self.channel
 
     @property
     def is_group(self) -> bool:

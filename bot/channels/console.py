@@ -6,7 +6,7 @@ import re
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -27,6 +27,7 @@ class ConsoleParser:
 
     bot_name: str
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    instance: str = field(default_factory=lambda: f"{CHANNEL}:{uuid.uuid4().hex}")
 
     def parse(self, line: str) -> IncomingMessage:
         """Parse one line or raise :class:`ConsoleLineError`."""
@@ -45,6 +46,7 @@ class ConsoleParser:
             mentions_bot=mention.to_bot,
             message_id=f"console-{uuid.uuid4().hex}",
             mentioned_ids=mention.others,
+            instance=self.instance,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +35,7 @@ class SimulatorHub:
 
     def __init__(self, bot_name: str) -> None:
         self.bot_name = bot_name
+        self.instance = f"{CHANNEL}:{uuid.uuid4().hex}"  # this process's simulator
         self._events: list[SimEvent] = []
         self._next = 1
 

@@ -41,7 +41,7 @@ async def sim_send(request: web.Request) -> web.Response:
     """A persona speaks (in a group, or privately to the bot); returns the new events."""
     sim, bot_name = request.app[SIMULATOR], request.app[DEPS].settings.bot_name
     body = await _json_body(request)
-    message = _incoming(body, bot_name)
+    message = _incoming(body, bot_name, sim.hub.instance)
     sim.hub.record_incoming(message)
     await sim.dispatcher.handle(message)
     await sim.relay.drain()
@@ -80,7 +80,7 @@ def _int(value: Any, name: str) -> int:  # any JSON value or query string
         raise InvalidInput(f"{name} 应是整数") from None
 
 
-def _incoming(body: dict[str, Any], bot_name: str) -> IncomingMessage:
+def _incoming(body: dict[str, Any], bot_name: str, instance: str) -> IncomingMessage:
     text = str(body.get("text", "")).strip()
     persona_id = str(body.get("persona_id", "")).strip()
     persona_name = str(body.get("persona_name", "")).strip() or persona_id
@@ -101,6 +101,7 @@ def _incoming(body: dict[str, Any], bot_name: str) -> IncomingMessage:
         group_id=str(group) if group else None,
         mentions_bot=mention.to_bot,
         message_id=f"sim-{uuid.uuid4().hex}",
+        instance=instance,
     )
 
 
