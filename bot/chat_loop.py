@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TextIO
 
 from bot.channels.console import CHANNEL, ConsoleLineError, ConsoleParser, ConsoleTransport
 from bot.runtime import Runtime
 from handlers.relay import OutboxRelay
+
+log = logging.getLogger(__name__)
 
 
 async def run_console(
@@ -30,6 +33,11 @@ async def run_console(
             bad += 1
             err.write(f"!! {exc}\n")
             continue
-        await runtime.dispatcher.handle(message)
-        await relay.drain()
+        try:
+            await runtime.dispatcher.handle(message)
+            await relay.drain()
+        except Exception as exc:  # the database went away, say: report, read on
+            log.exception("console line not handled")
+            bad += 1
+            err.write(f"!! 这一行没有处理成功（{type(exc).__name__}），请稍后再试。\n")
     return bad

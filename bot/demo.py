@@ -22,6 +22,7 @@ from storage.models import (
     Village,
     Visit,
 )
+from storage.periods import DateWindow
 from storage.services.roster import import_roster
 
 BUREAU_CONTACT = "wx_sfj_demo"
@@ -41,7 +42,9 @@ async def load_demo(runtime: Runtime, *, reset: bool) -> str:
     """Load the demo county (idempotent for the roster; logs only into an empty ledger)."""
     if reset:
         await _wipe(runtime)
-    summary = await import_roster(runtime.db, roster_csv(), runtime.settings.quota, actor="demo")
+    summary = await import_roster(
+        runtime.db, roster_csv(), runtime.settings.quota, actor="demo", window=_window(runtime)
+    )
     today = datetime.now(runtime.settings.tz).date()
     async with runtime.db.transaction() as session:
         await session.exec(update(County).values(bureau_contact_id=BUREAU_CONTACT))
@@ -56,6 +59,11 @@ async def load_demo(runtime: Runtime, *, reset: bool) -> str:
             session.add_all(_visits(assignments, today, runtime))
             session.add_all(_questions(today, runtime))
     return f"{summary.describe()} 已绑定 {len(villages)} 个村群。演示数据就绪。"
+
+
+def _window(runtime: Runtime) -> DateWindow:
+    s = runtime.settings
+    return DateWindow.of_settings(datetime.now(s.tz), s.tz, s.limits.date_window_years)
 
 
 async def _wipe(runtime: Runtime) -> None:

@@ -2,6 +2,7 @@
 
 from config.settings import (
     ContactSettings,
+    LimitSettings,
     QuotaSettings,
     ReminderSettings,
     Settings,
@@ -10,6 +11,7 @@ from config.settings import (
 
 __all__ = [
     "ContactSettings",
+    "LimitSettings",
     "QuotaSettings",
     "ReminderSettings",
     "Settings",

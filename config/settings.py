@@ -55,6 +55,12 @@ class ReminderSettings(BaseModel):
     misfire_grace_seconds: int = Field(3600, ge=1)  # later than this a run counts as missed
 
 
+class LimitSettings(BaseModel):
+    """Bounds on what people type and import (issue 8): anything outside is refused."""
+
+    date_window_years: int = Field(10, ge=1, le=100)  # dates this far from today at most
+
+
 class ContactSettings(BaseModel):
     """Published channels (Q8, Q10, G2). Defaults are fictional and must be set per deployment."""
 
@@ -83,6 +89,7 @@ class Settings(BaseSettings):
     quota: QuotaSettings = QuotaSettings()
     reminders: ReminderSettings = ReminderSettings()
     contacts: ContactSettings = ContactSettings()
+    limits: LimitSettings = LimitSettings()
     data_dir: Path | None = None  # overrides config/data (lexicon, guidance texts)
     default_channel: str = "wechat"  # outbox channel of proactive messages (reminders)
 

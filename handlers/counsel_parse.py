@@ -8,13 +8,16 @@ summary. Errors are :class:`~storage.errors.InvalidInput` with a short Chinese m
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from config import LimitSettings
 from handlers.texts import counsel as texts
 from storage.errors import InvalidInput
-from storage.ledger_terms import default_kind
+from storage.ledger_terms import MAX_MINUTES, MIN_MINUTES, default_kind
+from storage.periods import DateWindow
 
 CHANNEL_WORDS = {
     "电话": "phone",
@@ -45,19 +48,24 @@ ACTIVITY_WORDS = {
     "法律咨询": "consultation_event",
     "咨询活动": "consultation_event",
 }
+# ASCII digits only, after an explicit NFKC normalisation (full-width ３０ becomes 30);
+# other scripts' digits are refused, not read by accident. Bounded lengths: no overflow.
 _DURATION = re.compile(
-    r"^(?:(?P<h>\d+(?:\.\d+)?)(?:小时|个小时|h)(?:(?P<hm>\d+)(?:分钟|分))?|(?P<m>\d+)(?:分钟|分|min)"
-    r"|(?P<half>半小时))$",
+    r"^(?:(?P<h>[0-9]{1,2}(?:\.[0-9]{1,2})?)(?:小时|个小时|h)(?:(?P<hm>[0-9]{1,2})(?:分钟|分))?"
+    r"|(?P<m>[0-9]{1,4})(?:分钟|分|min)|(?P<half>半小时))$",
     re.IGNORECASE,
 )
+_DURATION_LIKE = re.compile(r"^[0-9][0-9.]*(?:小时|个小时|h|分钟|分|min)", re.IGNORECASE)
 _GLUED_DURATION = re.compile(
-    r"(\d+(?:\.\d+)?(?:小时|个小时|h)(?:\d+(?:分钟|分))?|\d+(?:分钟|分|min))", re.I
+    r"([0-9]+(?:\.[0-9]+)?(?:小时|个小时|h)(?:[0-9]+(?:分钟|分))?|[0-9]+(?:分钟|分|min))", re.I
 )
-_MONTH_DAY = re.compile(r"^(?:(?P<y>\d{4})[-年/.])?(?P<m>\d{1,2})[-月/.](?P<d>\d{1,2})[日号]?$")
+_MONTH_DAY = re.compile(
+    r"^(?:(?P<y>[0-9]{4})[-年/.])?(?P<m>[0-9]{1,2})[-月/.](?P<d>[0-9]{1,2})[日号]?$"
+)
 _TAG = re.compile(r"#(\S+)")
-_DATE = r"(?:\d{4}[-年/.])?\d{1,2}[-月/.]\d{1,2}[日号]?"
+_DATE = r"(?:[0-9]{4}[-年/.])?[0-9]{1,2}[-月/.][0-9]{1,2}[日号]?"
 _LEAVE = re.compile(
-    rf"^\s*(?P<a>{_DATE})\s*(?:-|~|～|—|至|到)\s*(?P<b>{_DATE}|\d{{1,2}}[日号]?)\s*$"
+    rf"^\s*(?P<a>{_DATE})\s*(?:-|~|—|至|到)\s*(?P<b>{_DATE}|[0-9]{{1,2}}[日号]?)\s*$"
 )
 RELATIVE_DAYS = {"今天": 0, "昨天": 1, "前天": 2}
 
@@ -75,22 +83,38 @@ class RecordCommand:
     activity: str | None
 
 
+def normalise(text: str) -> str:
+    """NFKC: full-width digits, letters and punctuation as their plain forms."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def parse_duration(token: str) -> int | None:
-    """``30分钟`` / ``2小时`` / ``1.5小时`` / ``2小时30分`` / ``半小时`` -> minutes, else None."""
+    """``30分钟`` / ``2小时`` / ``1.5小时`` / ``2小时30分`` / ``半小时`` -> minutes, else None.
+
+    A token that looks like a duration but is not a sane one (``99999小时``, ``0分钟``,
+    ``1.2.3小时``) is refused: minutes must lie in 1..1440.
+    """
     found = _DURATION.match(token)
     if found is None:
+        if _DURATION_LIKE.match(token):
+            raise InvalidInput(texts.duration_out_of_range(token))
         return None
     if found["half"]:
         return 30
     if found["m"]:
-        return int(found["m"])
-    return round(float(found["h"]) * 60) + int(found["hm"] or 0)
+        minutes = int(found["m"])
+    else:
+        minutes = round(float(found["h"]) * 60) + int(found["hm"] or 0)
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise InvalidInput(texts.duration_out_of_range(token))
+    return minutes
 
 
-def parse_day(token: str, today: date) -> date | None:
+def parse_day(token: str, today: date, window: DateWindow | None = None) -> date | None:
     """``今天`` ``昨天`` ``前天`` ``11月3日`` ``11-03`` ``2026-11-03`` -> a date, else None.
 
-    A date without a year is the latest such date not after ``today``.
+    A date without a year is the latest such date not after ``today``; one with a year
+    must lie in ``window`` (default: the default number of years around today).
     """
     if token in RELATIVE_DAYS:
         return today - timedelta(days=RELATIVE_DAYS[token])
@@ -104,12 +128,18 @@ def parse_day(token: str, today: date) -> date | None:
         raise InvalidInput(texts.no_such_date(token)) from None
     if not found["y"] and day > today:
         day = day.replace(year=year - 1)
+    if day not in (window or _default_window(today)):
+        raise InvalidInput(texts.date_out_of_window(token, str(window or _default_window(today))))
     return day
+
+
+def _default_window(today: date) -> DateWindow:
+    return DateWindow.around(today, LimitSettings().date_window_years)
 
 
 def parse_record(text: str, today: date, villages: Mapping[str, str]) -> RecordCommand:
     """Parse what follows 「记录」; ``villages`` maps names and ids to the counsel's village ids."""
-    activity, text = _take_activity(text)
+    activity, text = _take_activity(normalise(text))
     tokens = _GLUED_DURATION.sub(r" \1 ", text).split()
     if not tokens:
         raise InvalidInput(texts.RECORD_FORM)
@@ -183,23 +213,32 @@ def _take_activity(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def parse_leave(text: str, today: date) -> tuple[date, date]:
-    """``12月1日-12月7日`` / ``2026-12-01至2026-12-07`` -> (start, end), years inferred forward."""
-    found = _LEAVE.match(text)
+def parse_leave(text: str, today: date, window: DateWindow | None = None) -> tuple[date, date]:
+    """``12月1日-12月7日`` / ``2026-12-01至2026-12-07`` -> (start, end), years inferred forward.
+
+    Without a year, an end in an earlier month than the start crosses the new year
+    (``12月28日-1月3日``); an end earlier in the same month is a mistake and refused.
+    """
+    found = _LEAVE.match(normalise(text))
     if found is None:
         raise InvalidInput(texts.LEAVE_FORM)
     start = _leave_day(found["a"], today)
     end = _leave_day(found["b"], today, month_of=start)
-    if end < start and not re.match(r"^\d{4}", found["b"]):
+    written_year = re.match(r"^[0-9]{4}", found["b"]) is not None
+    if end < start and not written_year and end.month < start.month:
         end = end.replace(year=end.year + 1)
     if end < start:
         raise InvalidInput(texts.LEAVE_ENDS_BEFORE_START)
+    limits = window or _default_window(today)
+    for day, token in ((start, found["a"]), (end, found["b"])):
+        if day not in limits:
+            raise InvalidInput(texts.date_out_of_window(token, str(limits)))
     return start, end
 
 
 def _leave_day(token: str, today: date, month_of: date | None = None) -> date:
     """A leave date: with year as written; without, this year or (if long past) the next."""
-    if month_of is not None and re.fullmatch(r"\d{1,2}[日号]?", token):
+    if month_of is not None and re.fullmatch(r"[0-9]{1,2}[日号]?", token):
         token = f"{month_of.year}-{month_of.month}-{token.rstrip('日号')}"
     found = _MONTH_DAY.match(token)
     if found is None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from config import Settings
 from handlers.context import Context, Language, Router
 from handlers.outbox_chat import OutboxChat
-from handlers.ports import IncomingMessage
+from handlers.ports import IncomingMessage, clean_incoming
 from handlers.texts.common import INTERNAL_ERROR
 from storage.db import Database
 from storage.errors import DomainError
@@ -33,6 +33,7 @@ class Dispatcher:
 
         The chat edge of the domain errors: a refusal is the sender's reply, as it says.
         """
+        message = clean_incoming(message)
         try:
             return await self._handle(message)
         except DomainError as err:
@@ -58,8 +59,12 @@ class Dispatcher:
         return False
 
     async def _reply_outside(self, message: IncomingMessage, text: str) -> None:
-        """A domain error rolled the work back: tell the sender in a fresh transaction."""
-        async with self.db.transaction() as session:
-            if message.message_id:
-                await outbox.first_time_seen(session, message.channel, message.message_id)
-            await OutboxChat(session, message.reply_channel).say(message.reply_target, text)
+        """The work was rolled back: tell the sender in a fresh transaction (and count the
+        message as handled). If even that fails, log it: the channel goes on."""
+        try:
+            async with self.db.transaction() as session:
+                if message.message_id:
+                    await outbox.first_time_seen(session, message.channel, message.message_id)
+                await OutboxChat(session, message.reply_channel).say(message.reply_target, text)
+        except Exception:
+            log.exception("could not answer message %s", message.message_id)

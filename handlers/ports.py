@@ -6,9 +6,10 @@ Every channel (console, browser simulator, WeChat) turns its events into
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -118,3 +119,46 @@ def split_bot_mention(text: str, bot_name: str) -> BotMention:
     to_bot = tag in text
     rest = text.replace(tag, "").strip() if to_bot else text
     return BotMention(rest, to_bot, mentioned_names(rest))
+
+
+# --- the boundary: what a channel hands in is made storable here, once -----------------
+
+MAX_ID = 128  # the id columns' width
+MAX_NAME = 64
+MAX_TEXT = 4000
+# NUL and other control characters (but tab and newline), and lone surrogates (a Python
+# str holds no valid pairs, so any surrogate code point is a lone one): no database
+# stores them, and no person typed them.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def clean_text(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` without unstorable characters, at most ``limit`` characters long."""
+    return _UNSTORABLE.sub("", text)[:limit]
+
+
+def clean_id(value: str) -> str:
+    """An id that fits the id columns: unstorable characters removed, and one that is too
+    long shortened deterministically (a prefix, ``~`` and a hash of the whole id), so the
+    same long id always maps to the same stored id and two long ids stay apart."""
+    cleaned = _UNSTORABLE.sub("", value).strip()
+    if 0 < len(cleaned) <= MAX_ID and cleaned == value:
+        return cleaned
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{cleaned[: MAX_ID - 17]}~{digest}"
+
+
+def clean_incoming(message: IncomingMessage) -> IncomingMessage:
+    """The message with every field storable: the port's boundary, applied by the
+    dispatcher to whatever a channel hands in."""
+    return replace(
+        message,
+        channel=clean_id(message.channel),
+        sender_id=clean_id(message.sender_id),
+        sender_name=clean_text(message.sender_name, MAX_NAME).strip() or "?",
+        text=clean_text(message.text),
+        group_id=None if message.group_id is None else clean_id(message.group_id),
+        message_id=None if message.message_id is None else clean_id(message.message_id),
+        mentioned_ids=tuple(clean_id(m) for m in message.mentioned_ids),
+        instance=clean_id(message.instance) if message.instance else "",
+    )

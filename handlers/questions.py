@@ -38,12 +38,22 @@ class VillagerMessage:
 
 
 async def counsel_in_group(ctx: Context) -> CounselInGroup | None:
-    """Matches a group message sent by a counsel."""
+    """Matches a group message sent by a counsel of the group's village.
+
+    A counsel who does not serve that village speaks there as anyone else does.
+    """
     group_id = ctx.message.group_id
     if group_id is None:
         return None
     counsel = await directory.counsel_by_chat_id(ctx.session, ctx.message.sender_id)
-    return None if counsel is None else CounselInGroup(counsel, group_id)
+    if counsel is None:
+        return None
+    village = await directory.village_of_group(ctx.session, group_id)
+    if village is None or not await directory.serves(
+        ctx.session, counsel.id, village.id, ctx.today
+    ):
+        return None
+    return CounselInGroup(counsel, group_id)
 
 
 @router.route(counsel_in_group)
@@ -57,6 +67,7 @@ async def counsel_answers(ctx: Context, found: CounselInGroup) -> None:
         group_id=found.group_id,
         counsel_id=found.counsel.id,
         when=ctx.now,
+        today=ctx.today,
         askers=askers,
         ticket_ids=tickets,
     )

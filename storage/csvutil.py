@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from storage.errors import ImportRefused
+from storage.periods import DateWindow
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "是", "真"})
 FALSE_WORDS = frozenset({"", "0", "false", "no", "n", "否", "假"})
 
@@ -43,17 +46,23 @@ class Row:
             self.line, f"{column} 应为 是/否（或 1/0、true/false），而不是 {value!r}"
         )
 
-    def day(self, column: str, *, optional: bool = False) -> date | None:
-        """An ISO date column (YYYY-MM-DD); empty is None when ``optional``."""
+    def day(self, column: str, window: DateWindow, *, optional: bool = False) -> date | None:
+        """An ISO date column (exactly YYYY-MM-DD) inside ``window``; empty is None when
+        ``optional``."""
         value = self.get(column)
         if not value and optional:
             return None
         try:
-            return date.fromisoformat(value)
+            if not _ISO_DATE.fullmatch(value):
+                raise ValueError(value)
+            day = date.fromisoformat(value)
         except ValueError:
             raise ImportRefused(
                 self.line, f"{column} 应为日期 YYYY-MM-DD，而不是 {value!r}"
             ) from None
+        if day not in window:
+            raise ImportRefused(self.line, f"{column} {value} 超出允许的日期范围（{window}）")
+        return day
 
 
 def read_rows(text: str, required: Sequence[str], optional: Sequence[str] = ()) -> Iterator[Row]:

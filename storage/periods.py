@@ -136,3 +136,39 @@ def close_date(month: Month, close_day: int) -> date:
 def is_closed(month: Month, close_day: int, today: date) -> bool:
     """True from the close date on: the grace period runs up to the day before it."""
     return today >= close_date(month, close_day)
+
+
+@dataclass(frozen=True, slots=True)
+class DateWindow:
+    """The dates accepted from people and files: ``years`` either side of today.
+
+    Typed and imported dates outside it (0001-01-01, 9999-12-31, a mistyped year) are
+    refused instead of being stored as a century of leave or a service entry nobody sees.
+    """
+
+    first: date
+    last: date
+
+    @classmethod
+    def of_settings(cls, now: datetime, tz: ZoneInfo, years: int) -> DateWindow:
+        """The window around ``now``'s date in the deployment's zone."""
+        return cls.around(local_date(now, tz), years)
+
+    @classmethod
+    def around(cls, today: date, years: int) -> DateWindow:
+        """From ``years`` before ``today`` to ``years`` after it (29 February falls back)."""
+        return cls(_shift_years(today, -years), _shift_years(today, years))
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.first <= day <= self.last
+
+    def __str__(self) -> str:
+        return f"{self.first.isoformat()} 至 {self.last.isoformat()}"
+
+
+def _shift_years(day: date, years: int) -> date:
+    year = min(max(day.year + years, 1), 9999)
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return day.replace(year=year, day=28)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 
 import click
@@ -15,6 +16,8 @@ def chat() -> None:
     """控制台聊天：从标准输入读「发送者@群: 内容」，打印机器人发出的消息。"""
     from bot.chat_loop import run_console
 
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bytes that are not UTF-8 become U+FFFD
+        sys.stdin.reconfigure(errors="replace")
     bad = with_runtime(lambda rt: run_console(rt, sys.stdin, sys.stdout, sys.stderr))
     if bad:
         sys.exit(1)

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import click
 
-from bot.commands.support import friendly, read_utf8, with_runtime
+from bot.commands.support import friendly, now, read_utf8, with_db
+from config import Settings
+from storage.db import Database
+from storage.services.roster import ImportSummary
 
 
 @click.group()
@@ -19,8 +22,16 @@ def roster() -> None:
 @friendly
 def roster_import(file: Path) -> None:
     """导入名册 CSV（整体导入：任何一行有错则整个文件不导入）。"""
+    from storage.periods import DateWindow
     from storage.services.roster import import_roster
 
     text = read_utf8(file)
-    summary = with_runtime(lambda rt: import_roster(rt.db, text, rt.settings.quota, actor="cli"))
+
+    async def body(db: Database, settings: Settings) -> ImportSummary:
+        window = DateWindow.of_settings(
+            now(settings), settings.tz, settings.limits.date_window_years
+        )
+        return await import_roster(db, text, settings.quota, actor="cli", window=window)
+
+    summary = with_db(body)
     click.echo(summary.describe() if summary.changed else f"已导入 {summary.rows} 行：没有变化。")

@@ -59,6 +59,16 @@ def no_such_leave_date(token: str) -> str:
 LEAVE_ENDS_BEFORE_START = f"结束日期早于开始日期；{LEAVE_FORM}"
 
 
+def duration_out_of_range(token: str) -> str:
+    """A duration that is not between one minute and 24 hours."""
+    return f"时长「{token}」不对：应在 1 分钟到 24 小时之间（如 30分钟、1.5小时）"
+
+
+def date_out_of_window(token: str, window: str) -> str:
+    """A date too far from today (a mistyped year)."""
+    return f"日期「{token}」超出允许的范围（{window}）"
+
+
 # --- replies ------------------------------------------------------------------------------
 
 

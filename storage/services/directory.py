@@ -114,6 +114,16 @@ async def villages_of_counsel(
     return list(unique.values())
 
 
+async def serves(session: AsyncSession, counsel_id: str, village_id: str, day: date) -> bool:
+    """True when the counsel is assigned to the village on ``day``."""
+    stmt = select(Assignment.id).where(
+        Assignment.counsel_id == counsel_id,
+        Assignment.village_id == village_id,
+        Assignment.overlapping(day, day),
+    )
+    return (await session.exec(stmt)).first() is not None
+
+
 async def wechat_ids(session: AsyncSession, counsel_ids: set[str]) -> dict[str, str]:
     """The WeChat ids of those of ``counsel_ids`` who have one, by counsel id."""
     stmt = select(Counsel).where(col(Counsel.id).in_(counsel_ids))

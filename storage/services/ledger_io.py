@@ -7,6 +7,7 @@ Chinese labels (现场, 电话, 法治课堂 ...); the export writes codes, so i
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from storage.db import Database
 from storage.errors import ImportRefused, InvalidInput
 from storage.ledger_terms import ACTIVITY_LABELS, CHANNEL_LABELS, KIND_LABELS
 from storage.models import Assignment, AuditEntry, Counsel, ServiceLogEntry, Village
-from storage.periods import Month, is_closed, local_date
+from storage.periods import DateWindow, Month, is_closed, local_date
 from storage.services.ledger import ENTITY, Actor, EntryDraft, audit, check_fields, entry_image
 from storage.services.scope import county_id, villages_of_county
 
@@ -52,16 +53,22 @@ class LogImportSummary:
         return f"已导入 {self.rows} 条服务日志{extra}。"
 
 
-def parse_logs(text: str) -> list[tuple[int, EntryDraft]]:
-    """Every row as a checked draft with its line number; the first bad row refuses all."""
-    drafts = [(r.line, _parse_row(r)) for r in read_rows(text, COLUMNS, OPTIONAL_COLUMNS)]
+def parse_logs(text: str, window: DateWindow) -> list[tuple[int, EntryDraft]]:
+    """Every row as a checked draft with its line number; the first bad row refuses all,
+    and so does a row repeated within the file (the same entry twice is a slip)."""
+    drafts = [(r.line, _parse_row(r, window)) for r in read_rows(text, COLUMNS, OPTIONAL_COLUMNS)]
     if not drafts:
         raise ImportRefused(1, "文件里没有数据行")
+    first_seen: dict[Key, int] = {}
+    for line, d in drafts:
+        earlier = first_seen.setdefault(_key_of_draft(d), line)
+        if earlier != line:
+            raise ImportRefused(line, f"与第 {earlier} 行完全相同（同一条记录写了两次？）")
     return drafts
 
 
-def _parse_row(row: Row) -> EntryDraft:
-    day = row.day("date")
+def _parse_row(row: Row, window: DateWindow) -> EntryDraft:
+    day = row.day("date", window)
     assert day is not None
     draft = EntryDraft(
         counsel_id=row.required("counsel_id"),
@@ -85,14 +92,15 @@ def _code(value: str, labels: dict[str, str]) -> str:
     return labels.get(value, value.lower())
 
 
+_WHOLE_MINUTES = re.compile(r"[0-9]{1,4}")
+
+
 def _minutes(row: Row) -> int:
+    """Plain ASCII digits only: '３０', '1_000', '30.0' and '+30' are refused, not guessed."""
     value = row.required("minutes")
-    try:
-        return int(value)
-    except ValueError:
-        raise ImportRefused(
-            row.line, f"minutes 应为整数分钟（1..1440），而不是 {value!r}"
-        ) from None
+    if not _WHOLE_MINUTES.fullmatch(value):
+        raise ImportRefused(row.line, f"minutes 应为整数分钟（1..1440），而不是 {value!r}")
+    return int(value)
 
 
 async def import_logs(
@@ -105,7 +113,8 @@ async def import_logs(
     allow_closed: bool = False,
 ) -> LogImportSummary:
     """Check every row against the roster and the month lock, then store all in one go."""
-    drafts = parse_logs(text)
+    window = DateWindow.of_settings(now, settings.tz, settings.limits.date_window_years)
+    drafts = parse_logs(text, window)
     today = local_date(now, settings.tz)
     async with db.transaction() as session:
         await _check_roster(session, drafts)

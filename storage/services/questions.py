@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Question
+from storage.models import Assignment, Question
 from storage.privacy import mask_personal_numbers
 
 
@@ -54,15 +54,22 @@ async def answer_questions(
     group_id: str,
     counsel_id: str,
     when: datetime,
+    today: date,
     askers: Sequence[str] = (),
     ticket_ids: Sequence[int] = (),
 ) -> list[Question]:
-    """Close a group's open questions asked by ``askers`` (ids or names) or numbered ``ticket_ids``."""
+    """Close a group's open questions asked by ``askers`` (ids or names) or numbered
+    ``ticket_ids``; only those of villages the counsel serves ``today`` (a counsel closes
+    no other village's tickets, whatever group they write in)."""
     if not askers and not ticket_ids:
         return []
+    served = select(Assignment.village_id).where(
+        Assignment.counsel_id == counsel_id, Assignment.overlapping(today, today)
+    )
     stmt = select(Question).where(
         Question.group_id == group_id,
         Question.status == "open",
+        col(Question.village_id).in_(served),
         or_(
             col(Question.asker_id).in_(list(askers)),
             col(Question.asker_name).in_(list(askers)),

@@ -9,16 +9,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from config import QuotaSettings
+from config import LimitSettings, QuotaSettings
 from storage.csvutil import Row, read_rows
 from storage.db import Database
 from storage.errors import ImportRefused
 from storage.models import Assignment, AuditEntry, Counsel, County, Town, Village
+from storage.periods import DateWindow
 
 COLUMNS = (
     "county",
@@ -70,17 +71,18 @@ class ImportSummary:
         return f"已导入 {self.rows} 行。新建：{made}；更新：{upd}。"
 
 
-def parse_roster(text: str) -> list[RosterRow]:
-    """Read and check every row (fields, dates, consistency within the file)."""
-    rows = [_parse_row(r) for r in read_rows(text, COLUMNS, OPTIONAL_COLUMNS)]
+def parse_roster(text: str, window: DateWindow) -> list[RosterRow]:
+    """Read and check every row (fields, dates in ``window``, consistency within the file)."""
+    rows = [_parse_row(r, window) for r in read_rows(text, COLUMNS, OPTIONAL_COLUMNS)]
     if not rows:
         raise ImportRefused(1, "文件里没有数据行")
     _check_consistent(rows)
     return rows
 
 
-def _parse_row(row: Row) -> RosterRow:
-    start, end = row.day("start", optional=True), row.day("end", optional=True)
+def _parse_row(row: Row, window: DateWindow) -> RosterRow:
+    start = row.day("start", window, optional=True)
+    end = row.day("end", window, optional=True)
     if start and end and end < start:
         raise ImportRefused(row.line, f"end {end} 早于 start {start}")
     village = Village(
@@ -133,10 +135,21 @@ def _check_consistent(rows: Sequence[RosterRow]) -> None:
 
 
 async def import_roster(
-    db: Database, text: str, quota: QuotaSettings, actor: str = "cli"
+    db: Database,
+    text: str,
+    quota: QuotaSettings,
+    actor: str = "cli",
+    *,
+    window: DateWindow | None = None,
 ) -> ImportSummary:
-    """Check the whole file against the rules (Q6, Q7) and write it in one transaction."""
-    rows = parse_roster(text)
+    """Check the whole file against the rules (Q6, Q7) and write it in one transaction.
+
+    Dates must lie in ``window`` (default: the default number of years around today).
+    """
+    window = window or DateWindow.around(
+        datetime.now(UTC).date(), LimitSettings().date_window_years
+    )
+    rows = parse_roster(text, window)
     async with db.transaction() as session:
         await _check_wechat_owners(session, rows)
         merged = await _merged_assignments(session, rows)
@@ -211,22 +224,34 @@ async def _merged_assignments(session: AsyncSession, rows: Sequence[RosterRow]) 
 
 
 def _check_trainees_not_alone(spans: Sequence[_Span], rows: Sequence[RosterRow]) -> None:
-    """Rule Q7: over a trainee's whole assignment a non-trainee serves the same village."""
+    """Rule Q7: over a trainee's whole assignment a non-trainee serves the same village.
+
+    Checked for every trainee of a village the file touches, stored ones included: a file
+    that ends a lawyer's assignment must not leave a stored trainee alone.
+    """
+    touched = {r.village.id: r.line for r in rows}  # the last line of the file per village
     by_village: dict[str, list[_Span]] = defaultdict(list)
     for s in spans:
         by_village[s.village_id].append(s)
     for s in spans:
-        if not s.trainee or s.line is None:
+        if not s.trainee or s.village_id not in touched:
             continue
         lawyers = [o for o in by_village[s.village_id] if not o.trainee]
         gap = _first_uncovered(s, lawyers)
         if gap is not None:
             when = "" if gap == date.min else f"{gap.isoformat()} 起"
             raise ImportRefused(
-                s.line,
+                s.line or _line_ending_before(gap, lawyers) or touched[s.village_id],
                 f"实习人员 {s.counsel_id} 不能单独担任村 {s.village_id} 的法律顾问"
                 f"（{when}没有执业律师同时派驻，规则 Q7）",
             )
+
+
+def _line_ending_before(gap: date, lawyers: Sequence[_Span]) -> int | None:
+    """The file line of a lawyer's assignment that ends the day before ``gap``, if any."""
+    return next(
+        (o.line for o in lawyers if o.line and o.end and o.end + timedelta(days=1) == gap), None
+    )
 
 
 def _first_uncovered(span: _Span, others: Sequence[_Span]) -> date | None:

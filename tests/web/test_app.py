@@ -94,4 +94,4 @@ async def test_favicon_is_served(client: Client) -> None:
 async def test_domain_error_in_a_view_gets_its_status_and_message(client: Client) -> None:
     r = await client.get("/api/sim/feed", params={"persona": "sim_zhangsan", "after": "x"})
     assert r.status == 400
-    assert (await r.json())["error"] == "after 应是整数"
+    assert (await r.json())["error"] == "after 应是非负整数"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from handlers.ports import IncomingMessage, split_bot_mention
+from handlers.ports import IncomingMessage, clean_incoming, split_bot_mention
 from storage.errors import InvalidInput
 from storage.services import directory
 from web.deps import DEPS, SIMULATOR
@@ -41,7 +42,7 @@ async def sim_send(request: web.Request) -> web.Response:
     """A persona speaks (in a group, or privately to the bot); returns the new events."""
     sim, bot_name = request.app[SIMULATOR], request.app[DEPS].settings.bot_name
     body = await _json_body(request)
-    message = _incoming(body, bot_name, sim.hub.instance)
+    message = clean_incoming(_incoming(body, bot_name, sim.hub.instance))
     sim.hub.record_incoming(message)
     await sim.dispatcher.handle(message)
     await sim.relay.drain()
@@ -68,16 +69,23 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput("请求体应是 JSON") from None
+    except RecursionError:
+        raise InvalidInput("请求体的 JSON 嵌套太深") from None
     if not isinstance(body, dict):
         raise InvalidInput("请求体应是 JSON 对象")
     return body
 
 
-def _int(value: Any, name: str) -> int:  # any JSON value or query string
-    try:
+_COUNTER = re.compile(r"[0-9]{1,12}")
+
+
+def _int(value: Any, name: str) -> int:  # a JSON value or a query string
+    """A non-negative event id: digits only (no 1e400, no 3.7, no -1, no ３)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
+        return value
+    if isinstance(value, str) and _COUNTER.fullmatch(value):
         return int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name} 应是整数") from None
+    raise InvalidInput(f"{name} 应是非负整数")
 
 
 def _incoming(body: dict[str, Any], bot_name: str, instance: str) -> IncomingMessage:
