@@ -20,7 +20,25 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "placeholder"})
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "changethis",
+        "change-me",
+        "changeme",
+        "change me",
+        "secret",
+        "placeholder",
+        "password",
+        "passw0rd",
+        "xxx",
+        "todo",
+        "replace me",
+        "replace with a long random string",  # vcbot.example.toml's own value
+        "your-secret-key",
+        "your secret key",
+    }
+)
+MIN_SECRET_LENGTH = 32
 DEFAULT_CONFIG_FILE = Path("vcbot.toml")
 
 
@@ -108,10 +126,12 @@ class Settings(BaseSettings):
             return self
         for name in ("secret_key", "puppet_token"):
             value = getattr(self, name)
-            if value is not None and value.strip().lower() in PLACEHOLDER_SECRETS:
+            if value is not None and _is_placeholder(value):
                 raise ValueError(
                     f"{name} 仍是占位值 {value!r}：请在 VCBOT_{name.upper()} 或配置文件里设置真实密钥"
                 )
+        if self.mode == "production":
+            _require_strong_secret(self.secret_key)
         return self
 
     @property
@@ -132,6 +152,26 @@ class Settings(BaseSettings):
         toml_path = Path(os.environ.get("VCBOT_CONFIG", DEFAULT_CONFIG_FILE))
         toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
         return (init_settings, env_settings, toml)
+
+
+def _is_placeholder(value: str) -> bool:
+    """An example or filler value: one of the known ones, or one character repeated."""
+    plain = value.strip().lower()
+    return bool(plain) and (plain in PLACEHOLDER_SECRETS or len(set(plain)) == 1)
+
+
+def _require_strong_secret(value: str | None) -> None:
+    """Production signs sessions with ``secret_key``: it must be set and long."""
+    if value is None or not value.strip():
+        raise ValueError(
+            f"secret_key 未设置：生产模式需要至少 {MIN_SECRET_LENGTH} 个字符的随机密钥"
+            "（VCBOT_SECRET_KEY 或配置文件的 secret_key；可用 python -c "
+            "'import secrets; print(secrets.token_urlsafe(48))' 生成）"
+        )
+    if len(value.strip()) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"secret_key 太短（{len(value.strip())} 个字符）：生产模式至少需要 {MIN_SECRET_LENGTH} 个字符"
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from storage.errors import ImportRefused
+from storage.exports import restore
 from storage.periods import DateWindow
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -25,8 +26,9 @@ class Row:
     values: dict[str, str]
 
     def get(self, column: str) -> str:
-        """The stripped value of ``column`` ('' when the column is absent)."""
-        return (self.values.get(column) or "").strip()
+        """The stripped value of ``column`` ('' when the column is absent), with the
+        apostrophe an export put before formula-looking text taken off again."""
+        return restore((self.values.get(column) or "").strip())
 
     def required(self, column: str) -> str:
         """The value of ``column``; refuses the file when it is empty."""

@@ -1,4 +1,4 @@
-"""Writing tables out: CSV text (UTF-8, Excel-friendly BOM optional) and XLSX bytes."""
+"""Writing tables out: CSV text and XLSX bytes, with formula-looking text made inert."""
 
 from __future__ import annotations
 
@@ -7,6 +7,24 @@ import io
 from collections.abc import Sequence
 
 Cell = str | int | float | bool | None
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection):
+# =HYPERLINK(...) in a summary must stay text. CSV gets a leading apostrophe (the
+# importer takes it off again), XLSX a cell typed as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Cell) -> Cell:
+    """A text cell that a spreadsheet would run as a formula, made inert with a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def restore(value: str) -> str:
+    """The text :func:`neutralise` made inert, as it was (for importing an export back)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 def csv_text(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
@@ -14,7 +32,7 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerows(["" if v is None else neutralise(v) for v in row] for row in rows)
     return out.getvalue()
 
 
@@ -31,6 +49,9 @@ def xlsx_bytes(header: Sequence[str], rows: Sequence[Sequence[Cell]], sheet: str
         cell.font = Font(bold=True)
     for row in rows:
         ws.append(list(row))
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even when it starts with "=": never a formula
     ws.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -42,11 +42,11 @@ async def sim_send(request: web.Request) -> web.Response:
     """A persona speaks (in a group, or privately to the bot); returns the new events."""
     sim, bot_name = request.app[SIMULATOR], request.app[DEPS].settings.bot_name
     body = await _json_body(request)
+    after = _int(body.get("after", 0), "after")  # every check before anything is handled
     message = clean_incoming(_incoming(body, bot_name, sim.hub.instance))
     sim.hub.record_incoming(message)
     await sim.dispatcher.handle(message)
     await sim.relay.drain()
-    after = _int(body.get("after", 0), "after")
     return _events(sim.hub.feed(message.group_id, message.sender_id, after))
 
 
