@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from storage.errors import ImportRefused
 from storage.exports import restore
@@ -69,16 +70,25 @@ class Row:
 
 def read_rows(text: str, required: Sequence[str], optional: Sequence[str] = ()) -> Iterator[Row]:
     """Rows of a CSV text whose header has every required column and no unknown one."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in next(reader, [])]
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    header = [h.strip() for h in _next(reader) or []]
     _check_header(header, required, optional)
-    for values in reader:
+    while (values := _next(reader)) is not None:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
             raise ImportRefused(line, f"应有 {len(header)} 列，实际 {len(values)} 列")
         yield Row(line, dict(zip(header, values, strict=True)))
+
+
+def _next(reader: Any) -> list[str] | None:
+    """The next record, or None at the end; a malformed one (a NUL, a stray quote or line
+    break) refuses the file with its line number instead of escaping as a csv.Error."""
+    try:
+        return next(reader, None)
+    except csv.Error as err:
+        raise ImportRefused(reader.line_num or 1, f"不是有效的 CSV（{err}）") from None
 
 
 def _check_header(header: list[str], required: Sequence[str], optional: Sequence[str]) -> None:
