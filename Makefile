@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: setup demo test lint unit browser-deps clean
+.PHONY: setup demo test lint unit browser-deps wechaty-deps clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11：找不到 $(PY)（可用 make PY=python3 ...）"; exit 1; }
@@ -44,13 +44,22 @@ browser-deps:
 	  else echo "未安装 chromium 或中文字体（$(BROWSER_PACKAGES)）：浏览器测试将跳过"; fi; \
 	fi
 
+## wechaty-deps: the npm puppet-service server with the mock puppet, pinned by its lockfile,
+## for the WeChat end-to-end tests (skipped with the reason when node is absent)
+MOCK_SERVER := tests/wechaty/mock_server
+wechaty-deps: $(MOCK_SERVER)/node_modules/.installed
+$(MOCK_SERVER)/node_modules/.installed: $(MOCK_SERVER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd $(MOCK_SERVER) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "未安装 node/npm：微信端到端测试将跳过"; fi
+
 unit: setup
 	$(BIN)/pytest
 
 ## test: lint + the whole suite; every database test runs on SQLite and, when
 ## VCBOT_TEST_POSTGRES_URL is set (.ci/run sets it), again on PostgreSQL
-test: lint browser-deps
+test: lint browser-deps wechaty-deps
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache $(MOCK_SERVER)/node_modules

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 from aiohttp import web
 
+from bot.channels.wechat import WechatChannel, WechatOptions
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import ReminderScheduler
 from config import Settings
@@ -35,26 +37,50 @@ def simulator_channel(db: Database, settings: Settings, dispatcher: Dispatcher) 
     return Simulator(hub, relay, dispatcher)
 
 
-def build_web_app(settings: Settings, *, reminders: bool = True) -> web.Application:
-    """The web app wired to a fresh runtime; relays and the scheduler run while it runs."""
+def wechat_channel(runtime: Runtime) -> WechatChannel:
+    """The WeChat channel for the settings' puppet service (endpoint and token resolved)."""
+    s = runtime.settings
+    options = WechatOptions(
+        endpoint=s.wechat.endpoint or "",
+        token=s.puppet_token or "",
+        ignore_older_than=timedelta(seconds=s.wechat.ignore_older_than_seconds),
+        watchdog_seconds=float(s.wechat.watchdog_seconds),
+        pace_seconds=60 / s.wechat.messages_per_minute,
+        pace_jitter_seconds=s.wechat.jitter_seconds,
+    )
+    return WechatChannel(options, runtime.dispatcher, runtime.db)
+
+
+def build_web_app(
+    settings: Settings, *, reminders: bool = True, wechat: bool = False
+) -> web.Application:
+    """The web app wired to a fresh runtime; channels, relays and the scheduler run while
+    it runs."""
     runtime = build_runtime(settings)
     simulator = None
     if settings.mode != "production":
         simulator = simulator_channel(runtime.db, runtime.settings, runtime.dispatcher)
     app = create_app(runtime.settings, runtime.db, simulator)
     relays = [simulator.relay] if simulator else []
-    app.cleanup_ctx.append(_background(runtime, relays, reminders=reminders))
+    channels = [wechat_channel(runtime)] if wechat else []
+    app.cleanup_ctx.append(_background(runtime, relays, channels, reminders=reminders))
     return app
 
 
 def _background(
-    runtime: Runtime, relays: list[OutboxRelay], *, reminders: bool
+    runtime: Runtime,
+    relays: list[OutboxRelay],
+    channels: list[WechatChannel],
+    *,
+    reminders: bool,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Start the relays and the scheduler with the app; stop them, then the runtime."""
+    """Start the channels, relays and the scheduler with the app; stop them, then the
+    runtime."""
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
         tasks = [asyncio.create_task(r.run(stop, RELAY_POLL_SECONDS)) for r in relays]
+        tasks += [asyncio.create_task(c.run(stop)) for c in channels]
         scheduler = ReminderScheduler(runtime.db, runtime.settings) if reminders else None
         if scheduler is not None:
             scheduler.start()
@@ -69,9 +95,13 @@ def _background(
     return lifecycle
 
 
-def serve_forever(settings: Settings, host: str, port: int, *, reminders: bool = True) -> None:
+def serve_forever(
+    settings: Settings, host: str, port: int, *, reminders: bool = True, wechat: bool = False
+) -> None:
     """Serve until interrupted."""
     note = "，提醒已启用" if reminders else ""
+    note += f"，微信渠道：{settings.wechat.endpoint}" if wechat else ""
     sim = "（聊天模拟器：/simulator）" if settings.mode != "production" else ""
     print(f"网页已启动：http://{host}:{port}/  {sim}{note}", flush=True)
-    web.run_app(build_web_app(settings, reminders=reminders), host=host, port=port, print=None)
+    app = build_web_app(settings, reminders=reminders, wechat=wechat)
+    web.run_app(app, host=host, port=port, print=None)

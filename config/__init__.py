@@ -6,6 +6,8 @@ from config.settings import (
     QuotaSettings,
     ReminderSettings,
     Settings,
+    WechatSettings,
+    is_placeholder,
     load_settings,
 )
 
@@ -15,5 +17,7 @@ __all__ = [
     "QuotaSettings",
     "ReminderSettings",
     "Settings",
+    "WechatSettings",
+    "is_placeholder",
     "load_settings",
 ]

@@ -79,6 +79,17 @@ class LimitSettings(BaseModel):
     date_window_years: int = Field(10, ge=1, le=100)  # dates this far from today at most
 
 
+class WechatSettings(BaseModel):
+    """The WeChat channel through a Wechaty puppet service (issue 9); the token is
+    ``puppet_token``. WECHATY_PUPPET_SERVICE_ENDPOINT / _TOKEN are read when these are unset."""
+
+    endpoint: str | None = None  # host:port of the puppet service
+    messages_per_minute: int = Field(20, ge=1, le=120)  # per account: WeChat bans fast senders
+    jitter_seconds: float = Field(1.0, ge=0, le=30)  # added at random to each pause
+    ignore_older_than_seconds: int = Field(300, ge=0)  # older messages at start-up are skipped
+    watchdog_seconds: int = Field(30, ge=3)  # no event for this long: reconnect
+
+
 class ContactSettings(BaseModel):
     """Published channels (Q8, Q10, G2). Defaults are fictional and must be set per deployment."""
 
@@ -108,6 +119,7 @@ class Settings(BaseSettings):
     reminders: ReminderSettings = ReminderSettings()
     contacts: ContactSettings = ContactSettings()
     limits: LimitSettings = LimitSettings()
+    wechat: WechatSettings = WechatSettings()
     data_dir: Path | None = None  # overrides config/data (lexicon, guidance texts)
     default_channel: str = "wechat"  # outbox channel of proactive messages (reminders)
 
@@ -126,7 +138,7 @@ class Settings(BaseSettings):
             return self
         for name in ("secret_key", "puppet_token"):
             value = getattr(self, name)
-            if value is not None and _is_placeholder(value):
+            if value is not None and is_placeholder(value):
                 raise ValueError(
                     f"{name} 仍是占位值 {value!r}：请在 VCBOT_{name.upper()} 或配置文件里设置真实密钥"
                 )
@@ -154,7 +166,7 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, toml)
 
 
-def _is_placeholder(value: str) -> bool:
+def is_placeholder(value: str) -> bool:
     """An example or filler value: one of the known ones, or one character repeated."""
     plain = value.strip().lower()
     return bool(plain) and (plain in PLACEHOLDER_SECRETS or len(set(plain)) == 1)

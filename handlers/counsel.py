@@ -48,7 +48,9 @@ async def private_command(ctx: Context) -> CounselCommand | None:
     found = _COMMAND.match(ctx.message.text)
     if found is None:
         return None
-    counsel = await directory.counsel_by_chat_id(ctx.session, ctx.message.sender_id)
+    counsel = await directory.counsel_by_chat_id(
+        ctx.session, ctx.message.sender_id, ctx.message.sender_aliases
+    )
     return CounselCommand(found["verb"], found["rest"].strip(), counsel)
 
 
@@ -56,7 +58,9 @@ async def counsel_chatting(ctx: Context) -> Counsel | None:
     """Matches any other private message from a counsel."""
     if ctx.message.is_group:
         return None
-    return await directory.counsel_by_chat_id(ctx.session, ctx.message.sender_id)
+    return await directory.counsel_by_chat_id(
+        ctx.session, ctx.message.sender_id, ctx.message.sender_aliases
+    )
 
 
 @router.route(private_command)

@@ -48,6 +48,7 @@ class IncomingMessage:
     message_id: str | None = None
     mentioned_ids: tuple[str, ...] = ()
     instance: str = ""  # the channel instance it came through; replies leave through it
+    sender_aliases: tuple[str, ...] = ()  # other ids of the sender (a WeChat id, weixin)
 
     @property
     def reply_channel(self) -> str:
@@ -161,4 +162,5 @@ def clean_incoming(message: IncomingMessage) -> IncomingMessage:
         message_id=None if message.message_id is None else clean_id(message.message_id),
         mentioned_ids=tuple(clean_id(m) for m in message.mentioned_ids),
         instance=clean_id(message.instance) if message.instance else "",
+        sender_aliases=tuple(clean_id(a) for a in message.sender_aliases if a),
     )

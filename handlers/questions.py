@@ -45,7 +45,9 @@ async def counsel_in_group(ctx: Context) -> CounselInGroup | None:
     group_id = ctx.message.group_id
     if group_id is None:
         return None
-    counsel = await directory.counsel_by_chat_id(ctx.session, ctx.message.sender_id)
+    counsel = await directory.counsel_by_chat_id(
+        ctx.session, ctx.message.sender_id, ctx.message.sender_aliases
+    )
     if counsel is None:
         return None
     village = await directory.village_of_group(ctx.session, group_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -43,7 +44,8 @@ class OutboxRelay:
 
     ``channels`` are this relay's own instance (replies to messages that came in through
     it) and the channel kind it serves (proactive messages any instance may send).
-    ``pace_seconds`` spaces consecutive sends (WeChat rate limits); a failed send is
+    ``pace_seconds`` (plus up to ``pace_jitter_seconds``) spaces consecutive sends (WeChat
+    rate limits and bans machine-regular senders); a failed send is
     retried later with back-off, and never blocks the messages behind it. ``lease``
     must outlast one send: a claim older than that counts as a sender that died.
     """
@@ -55,6 +57,7 @@ class OutboxRelay:
         transport: Transport,
         *,
         pace_seconds: float = 0.0,
+        pace_jitter_seconds: float = 0.0,
         lease: timedelta = outbox.DEFAULT_LEASE,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -62,6 +65,7 @@ class OutboxRelay:
         self.channels = tuple(channels)
         self.transport = transport
         self.pace_seconds = pace_seconds
+        self.pace_jitter_seconds = pace_jitter_seconds
         self.lease = lease
         self.clock = clock
         self._draining = asyncio.Lock()
@@ -104,8 +108,8 @@ class OutboxRelay:
             return False
         if not await outbox.mark_sent(self.db, claim, self.clock()):
             log.warning("outbox message %s was sent after its claim lapsed", claim.row.id)
-        if self.pace_seconds:
-            await asyncio.sleep(self.pace_seconds)
+        if self.pace_seconds or self.pace_jitter_seconds:  # chat services ban machine rhythm
+            await asyncio.sleep(self.pace_seconds + random.uniform(0, self.pace_jitter_seconds))
         return True
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:

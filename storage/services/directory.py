@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -136,9 +137,14 @@ async def groups_of_village(session: AsyncSession, village_id: str) -> list[Chat
     return list(await session.exec(stmt.order_by(col(ChatGroup.id))))
 
 
-async def counsel_by_chat_id(session: AsyncSession, sender_id: str) -> Counsel | None:
-    """The counsel whose WeChat id is ``sender_id``, if any."""
-    return (await session.exec(select(Counsel).where(Counsel.wechat == sender_id))).first()
+async def counsel_by_chat_id(
+    session: AsyncSession, sender_id: str, aliases: Sequence[str] = ()
+) -> Counsel | None:
+    """The counsel whose ``wechat`` is the sender's id or one of its aliases (a WeChat
+    contact id or WeChat id: never a display name), if any."""
+    ids = [sender_id, *aliases]
+    stmt = select(Counsel).where(col(Counsel.wechat).in_(ids)).order_by(col(Counsel.id))
+    return (await session.exec(stmt)).first()
 
 
 async def place_of(session: AsyncSession, village: Village) -> VillagePlace:

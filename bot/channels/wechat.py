@@ -1,0 +1,256 @@
+"""The WeChat channel, through a Wechaty puppet service (``wechaty_puppet_service``).
+
+Events in: each text message becomes an :class:`~handlers.ports.IncomingMessage` (rooms
+by room id, people by contact id, the bot's @-mention read from the mention list) and
+goes to the dispatcher, which dedups it by message id, so a message redelivered after a
+reconnect is handled once. The bot's own echoes, and messages older than the process
+start minus a window, are ignored.
+
+Messages out: a relay for this account's channel instance (``wechat:<bot contact id>``)
+and the channel kind (``wechat``, for reminders) delivers through :meth:`deliver`, with
+the room's real @-mentions (contact ids), paced; it runs only while connected.
+
+Staying connected: the service is watched (a ``ding`` every few seconds must come back
+as an event); when the stream ends, fails or goes quiet, the channel reconnects with
+back-off, and logs each change of state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.wechaty_compat import is_text, load, sent_at_of, talker_of
+from handlers.dispatcher import Dispatcher
+from handlers.ports import IncomingMessage, OutgoingMessage, split_bot_mention
+from handlers.relay import OutboxRelay
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "wechat"
+
+
+@dataclass(frozen=True, slots=True)
+class WechatOptions:
+    """Where the puppet service is, and how patient and how fast to be."""
+
+    endpoint: str
+    token: str
+    ignore_older_than: timedelta = timedelta(minutes=5)
+    watchdog_seconds: float = 30.0  # no event for this long: reconnect
+    backoff_max_seconds: float = 30.0
+    pace_seconds: float = 3.0  # at most 20 messages a minute per account
+    pace_jitter_seconds: float = 1.0
+    poll_seconds: float = 1.0
+
+
+@dataclass
+class _Account:
+    """What the current connection knows of the logged-in account and its contacts."""
+
+    self_id: str = ""
+    self_name: str = ""
+    contacts: dict[str, tuple[str, str]] = field(default_factory=dict)  # id: (name, weixin)
+
+
+class WechatChannel:
+    """One WeChat account as a channel: run :meth:`run` as a background task."""
+
+    def __init__(
+        self,
+        options: WechatOptions,
+        dispatcher: Dispatcher,
+        db: Database,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.options = options
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.started_at = clock()
+        self.account = _Account()
+        self.connected = asyncio.Event()
+        self.relay = OutboxRelay(
+            db,
+            [CHANNEL],
+            self,
+            pace_seconds=options.pace_seconds,
+            pace_jitter_seconds=options.pace_jitter_seconds,
+        )
+        self._puppet: Any = None
+        self._last_event = time.monotonic()
+        self._wake = asyncio.Event()
+
+    @property
+    def instance(self) -> str:
+        """This account's channel instance: its replies are queued under it."""
+        return f"{CHANNEL}:{self.account.self_id}"
+
+    # --- running -------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Stay connected (reconnecting with back-off) and deliver, until ``stop`` is set."""
+        delivering = asyncio.create_task(self._deliver_while_connected(stop))
+        delay = 1.0
+        try:
+            while not stop.is_set():
+                started = time.monotonic()
+                try:
+                    await self._connection(stop)
+                except Exception as err:  # the service's failures are many and not ours
+                    log.warning("WeChat channel: connection failed: %r", err)
+                if stop.is_set():
+                    break
+                delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 30.0)
+                delay = min(delay, self.options.backoff_max_seconds)
+                log.warning("WeChat channel: disconnected; reconnecting in %.0f s", delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+        finally:
+            delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivering
+
+    async def _connection(self, stop: asyncio.Event) -> None:
+        """One connection: start the service, listen, watch it; return when it ends."""
+        service, options = load()
+        puppet = service(options(end_point=self.options.endpoint, token=self.options.token))
+        puppet.on("login", self._on_login)
+        puppet.on("message", self._on_message)
+        for name in ("heartbeat", "dong", "ready", "logout", "error"):
+            puppet.on(name, self._on_any)
+        self._puppet = puppet
+        self._last_event = time.monotonic()
+        log.info("WeChat channel: connecting to %s", self.options.endpoint)
+        tasks = [
+            asyncio.create_task(puppet.start()),
+            asyncio.create_task(self._watchdog(puppet)),
+            asyncio.create_task(stop.wait()),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()  # raise what ended it, if anything did
+        finally:
+            self.connected.clear()
+            self._puppet = None
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await puppet.stop()
+
+    async def _watchdog(self, puppet: Any) -> None:
+        """Ding the service every few seconds; return when no event came back in time."""
+        limit = self.options.watchdog_seconds
+        while time.monotonic() - self._last_event < limit:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(puppet.ding("watchdog"), limit / 3)
+            await asyncio.sleep(limit / 6)
+        log.warning("WeChat channel: no event for %.0f s; the stream is dead", limit)
+
+    async def _deliver_while_connected(self, stop: asyncio.Event) -> None:
+        """The relay loop: drain while connected, wake on new replies or every poll."""
+        while not stop.is_set():
+            await self.connected.wait()
+            try:
+                await self.relay.drain()
+            except Exception:
+                log.exception("WeChat channel: delivery failed; retrying")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.options.poll_seconds)
+
+    # --- events in -------------------------------------------------------------------------
+
+    async def _on_any(self, _: Any = None) -> None:
+        self._last_event = time.monotonic()
+
+    async def _on_login(self, payload: Any) -> None:
+        self._last_event = time.monotonic()
+        self.account.self_id = str(payload.contact_id)
+        self.account.self_name, _ = await self._contact(self.account.self_id)
+        self.relay.channels = (self.instance, CHANNEL)
+        self.connected.set()
+        log.warning("WeChat channel: logged in as %s", self.account.self_id)
+
+    async def _on_message(self, payload: Any) -> None:
+        self._last_event = time.monotonic()
+        puppet = self._puppet
+        if puppet is None:
+            return
+        found = await puppet.message_payload(payload.message_id)
+        await self._contact(talker_of(found))  # its name and WeChat id, before reading it
+        message = self.incoming(found)
+        if message is not None:
+            await self.dispatcher.handle(message)
+            self._wake.set()
+
+    def incoming(self, m: Any) -> IncomingMessage | None:
+        """The port's message for a payload, or None for echoes, old and non-text ones."""
+        talker = talker_of(m)
+        if not talker or talker == self.account.self_id or not is_text(m):
+            return None
+        sent_at = sent_at_of(m, self.clock())
+        if sent_at < self.started_at - self.options.ignore_older_than:
+            log.info("WeChat channel: message %s is too old; ignored", m.id)
+            return None
+        mention_ids = tuple(str(i) for i in m.mention_ids)
+        mention = split_bot_mention(str(m.text), self.account.self_name)
+        name, weixin = self.account.contacts.get(talker, (talker, ""))
+        return IncomingMessage(
+            channel=CHANNEL,
+            sender_id=talker,
+            sender_name=name,
+            text=mention.text if mention.to_bot else str(m.text),
+            sent_at=sent_at,
+            group_id=str(m.room_id) or None,
+            mentions_bot=mention.to_bot or self.account.self_id in mention_ids,
+            message_id=str(m.id),
+            mentioned_ids=tuple(i for i in mention_ids if i != self.account.self_id),
+            instance=self.instance,
+            sender_aliases=(weixin,) if weixin else (),
+        )
+
+    async def _contact(self, contact_id: str) -> tuple[str, str]:
+        """A contact's (name, weixin), cached for the connection."""
+        if contact_id not in self.account.contacts and self._puppet is not None:
+            try:
+                c = await self._puppet.contact_payload(contact_id)
+                self.account.contacts[contact_id] = (str(c.name or contact_id), str(c.weixin))
+            except Exception as err:
+                log.info("WeChat channel: contact %s unknown (%r)", contact_id, err)
+                self.account.contacts[contact_id] = (contact_id, "")
+        return self.account.contacts.get(contact_id, (contact_id, ""))
+
+    # --- messages out ------------------------------------------------------------------------
+
+    async def deliver(self, message: OutgoingMessage) -> None:
+        """Transport: send one message; mentions become the room's real @ (contact ids)."""
+        puppet = self._puppet
+        if puppet is None or not self.connected.is_set():
+            raise ConnectionError("WeChat channel is not connected")
+        mentions = await self._mention_ids(message) if message.target.kind == "group" else []
+        await puppet.message_send_text(message.target.id, message.text, mentions or None)
+
+    async def _mention_ids(self, message: OutgoingMessage) -> list[str]:
+        """The contact ids to @: given as contact ids, or as WeChat ids (the roster's
+        ``wechat`` column may hold either), looked up among the room's members."""
+        wanted = list(message.mentions)
+        if not wanted or self._puppet is None:
+            return wanted
+        members = [str(i) for i in await self._puppet.room_members(message.target.id)]
+        by_weixin = {}
+        for member in members:
+            _, weixin = await self._contact(member)
+            if weixin:
+                by_weixin[weixin] = member
+        found = [w if w in members else by_weixin.get(w, "") for w in wanted]
+        return [i for i in found if i]

@@ -1,0 +1,129 @@
+"""The WeChat channel's reading of payloads and the serve command's checks, without a server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.channels.wechat import WechatChannel, WechatOptions
+from bot.cli import main
+from bot.wechaty_compat import load, sent_at_of
+from config import Settings
+from handlers.dispatcher import Dispatcher
+from storage.db import Database
+from tests.fakes import village_language
+
+START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+
+
+class Kind(Enum):
+    """Stands in for the protocol's MessageType enum (only the name is read)."""
+
+    MESSAGE_TYPE_TEXT = 6
+    MESSAGE_TYPE_IMAGE = 5
+
+
+@dataclass
+class Payload:
+    """A message payload as the puppet service returns it."""
+
+    text: str
+    from_id: str = "c_zs"
+    room_id: str = "R_1@chatroom"
+    id: str = "m1"
+    type: Kind = Kind.MESSAGE_TYPE_TEXT
+    timestamp: int = int(START.timestamp() * 1000)
+    mention_ids: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def channel(db: Database, settings: Settings) -> WechatChannel:
+    """A channel logged in as bot_self (法律顾问助手), never connected."""
+    dispatcher = Dispatcher(db, settings, village_language(), [])
+    found = WechatChannel(WechatOptions("127.0.0.1:1", "t"), dispatcher, db, clock=lambda: START)
+    found.account.self_id, found.account.self_name = "bot_self", "法律顾问助手"
+    found.account.contacts["c_chen"] = ("陈明远", "wx_chen")
+    return found
+
+
+def test_a_group_text_becomes_a_message_of_this_instance(channel: WechatChannel) -> None:
+    m = channel.incoming(Payload("宅基地被占了怎么办"))
+    assert m is not None
+    assert (m.group_id, m.sender_id, m.message_id) == ("R_1@chatroom", "c_zs", "m1")
+    assert m.instance == "wechat:bot_self"
+    assert m.sent_at == START
+
+
+def test_the_bots_own_echo_is_ignored(channel: WechatChannel) -> None:
+    assert channel.incoming(Payload("已登记", from_id="bot_self")) is None
+
+
+def test_a_message_older_than_the_window_is_ignored(channel: WechatChannel) -> None:
+    old = int((START - timedelta(minutes=6)).timestamp() * 1000)
+    assert channel.incoming(Payload("旧消息", timestamp=old)) is None
+    recent = int((START - timedelta(minutes=4)).timestamp() * 1000)
+    assert channel.incoming(Payload("刚才的消息", timestamp=recent)) is not None
+
+
+def test_a_picture_is_ignored(channel: WechatChannel) -> None:
+    assert channel.incoming(Payload("", type=Kind.MESSAGE_TYPE_IMAGE)) is None
+
+
+def test_the_bots_mention_is_read_from_the_list_and_taken_out_of_the_text(
+    channel: WechatChannel,
+) -> None:
+    m = channel.incoming(Payload("@法律顾问助手\u2005在吗", mention_ids=["bot_self", "c_ls"]))
+    assert m is not None
+    assert (m.mentions_bot, m.text, m.mentioned_ids) == (True, "在吗", ("c_ls",))
+
+
+def test_the_counsels_weixin_rides_along_as_an_alias(channel: WechatChannel) -> None:
+    m = channel.incoming(Payload("本月进度", from_id="c_chen", room_id=""))
+    assert m is not None
+    assert (m.group_id, m.sender_name, m.sender_aliases) == (None, "陈明远", ("wx_chen",))
+
+
+def test_milliseconds_and_seconds_are_both_read() -> None:
+    seconds = int(START.timestamp())
+    assert sent_at_of(Payload("x", timestamp=seconds * 1000), START) == START
+    assert sent_at_of(Payload("x", timestamp=seconds), START) == START
+    assert sent_at_of(Payload("x", timestamp=0), START) == START
+
+
+def test_the_shim_makes_the_client_importable() -> None:
+    service, options = load()
+    assert hash(options(end_point="127.0.0.1:1", token="t"))
+    assert service.__name__ == "PuppetService"
+
+
+@pytest.fixture
+def no_puppet_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No WECHATY_* variables and no configuration file."""
+    monkeypatch.delenv("WECHATY_PUPPET_SERVICE_ENDPOINT", raising=False)
+    monkeypatch.delenv("WECHATY_PUPPET_SERVICE_TOKEN", raising=False)
+    monkeypatch.setenv("VCBOT_CONFIG", str(tmp_path / "absent.toml"))
+
+
+@pytest.mark.usefixtures("no_puppet_env")
+def test_serve_without_an_endpoint_says_which_variable() -> None:
+    out = CliRunner().invoke(main, ["serve", "--channel", "wechaty"])
+    assert out.exit_code == 1
+    assert "WECHATY_PUPPET_SERVICE_ENDPOINT" in out.stderr
+
+
+@pytest.mark.usefixtures("no_puppet_env")
+@pytest.mark.parametrize("token", ["", "changeme", "xxx"])
+def test_serve_refuses_a_missing_or_placeholder_token(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    monkeypatch.setenv("WECHATY_PUPPET_SERVICE_ENDPOINT", "127.0.0.1:8788")
+    monkeypatch.setenv("WECHATY_PUPPET_SERVICE_TOKEN", token)
+    out = CliRunner().invoke(main, ["serve", "--channel", "wechaty"])
+    assert out.exit_code == 1
+    assert "WECHATY_PUPPET_SERVICE_TOKEN" in out.stderr
+    assert out.stderr.startswith("错误：")
