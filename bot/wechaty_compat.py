@@ -12,6 +12,9 @@ PyPI ``wechaty`` 0.10.7 and its lower layers (``wechaty_puppet`` 0.4, ``wechaty_
 * ``Wechaty`` (the high-level class) neither reconnects reliably nor tells us when its
   event stream died, so the channel drives ``wechaty_puppet_service.PuppetService``
   directly (the issue allows it) and does its own reconnecting (``bot/channels/wechat.py``).
+* The client's loggers write to stderr with handlers of their own, at INFO, and warn
+  whenever both settings and WECHATY_* variables name the endpoint; :func:`load` keeps
+  them to errors (the channel logs every state change itself).
 * The server's message payload still fills the old ``from_id`` field (the talker) and a
   millisecond ``timestamp``; :func:`talker_of` and :func:`sent_at_of` read them.
 
@@ -20,6 +23,7 @@ Nothing outside bot/ imports this module or the wechaty packages (an import cont
 
 from __future__ import annotations
 
+import logging
 import warnings
 from datetime import UTC, datetime
 from types import ModuleType
@@ -34,6 +38,7 @@ def load() -> tuple[Any, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # telnetlib, on 3.11 only
         service: ModuleType = __import__("wechaty_puppet_service")
+    logging.getLogger("PuppetService").setLevel(logging.ERROR)
     return service.PuppetService, schemas.PuppetOptions
 
 

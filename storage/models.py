@@ -100,6 +100,16 @@ class ChatGroup(SQLModel, table=True):
     bound_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
 
+class SeenRoom(SQLModel, table=True):
+    """A chat room the bot has had a message from, bound or not (``vcbot groups``)."""
+
+    id: str = Field(primary_key=True, max_length=128)  # the channel's room id
+    topic: str = Field(default="", max_length=256)
+    members: int = 0
+    instance: str = Field(default="", max_length=64)  # the account that sees it
+    last_seen: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
 class Question(SQLModel, table=True):
     """A villager's question ticket; ``text`` is stored with ID and phone numbers masked."""
 

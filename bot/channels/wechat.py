@@ -31,6 +31,7 @@ from handlers.dispatcher import Dispatcher
 from handlers.ports import IncomingMessage, OutgoingMessage, split_bot_mention
 from handlers.relay import OutboxRelay
 from storage.db import Database
+from storage.services import directory
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class WechatChannel:
     ) -> None:
         self.options = options
         self.dispatcher = dispatcher
+        self.db = db
         self.clock = clock
         self.started_at = clock()
         self.account = _Account()
@@ -85,6 +87,7 @@ class WechatChannel:
             pace_jitter_seconds=options.pace_jitter_seconds,
         )
         self._puppet: Any = None
+        self._rooms_recorded: set[str] = set()
         self._last_event = time.monotonic()
         self._wake = asyncio.Event()
 
@@ -190,8 +193,24 @@ class WechatChannel:
         await self._contact(talker_of(found))  # its name and WeChat id, before reading it
         message = self.incoming(found)
         if message is not None:
+            if message.group_id:
+                await self._record_room(message.group_id)
             await self.dispatcher.handle(message)
             self._wake.set()
+
+    async def _record_room(self, room_id: str) -> None:
+        """Note a room once per connection, for ``vcbot groups`` (topic and size)."""
+        if room_id in self._rooms_recorded or self._puppet is None:
+            return
+        self._rooms_recorded.add(room_id)
+        try:
+            room = await self._puppet.room_payload(room_id)
+            topic, members = str(room.topic), len(room.member_ids)
+        except Exception as err:
+            log.info("WeChat channel: room %s unknown (%r)", room_id, err)
+            topic, members = "", 0
+        async with self.db.transaction() as session:
+            await directory.saw_room(session, room_id, topic, members, self.instance, self.clock())
 
     def incoming(self, m: Any) -> IncomingMessage | None:
         """The port's message for a payload, or None for echoes, old and non-text ones."""

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.errors import Conflict, NotFound
-from storage.models import Assignment, AuditEntry, ChatGroup, Counsel, County, Town, Village
+from storage.errors import Conflict, Forbidden, NotFound
+from storage.models import (
+    Assignment,
+    AuditEntry,
+    ChatGroup,
+    Counsel,
+    County,
+    SeenRoom,
+    Town,
+    Village,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,3 +189,42 @@ async def bureau_contacts(session: AsyncSession) -> dict[str, tuple[int, str]]:
         for c in await session.exec(stmt)
         if c.id is not None and c.bureau_contact_id
     }
+
+
+async def bind_group_in_chat(
+    session: AsyncSession, group_id: str, village_key: str, sender_ids: Sequence[str], day: date
+) -> Village:
+    """「绑定 村名」 written in the group: only the village's counsel (on ``day``) or its
+    county bureau's contact may bind; a group bound elsewhere is rebound only by the CLI."""
+    village = await find_village(session, village_key)
+    place = await place_of(session, village)
+    counsel = await counsel_by_chat_id(session, sender_ids[0], sender_ids[1:])
+    is_counsel = counsel is not None and await serves(session, counsel.id, village.id, day)
+    if not is_counsel and await bureau_contact(session, place.county) not in sender_ids:
+        raise Forbidden("只有本村法律顾问或县司法局联系人可以绑定本群")
+    try:
+        return await bind_group(session, group_id, village.id, actor=f"chat:{sender_ids[0]}")
+    except Conflict:
+        raise Conflict(
+            "本群已绑定到别的村；如需改绑，请县司法局用 vcbot group bind --force 办理"
+        ) from None
+
+
+async def saw_room(
+    session: AsyncSession, room_id: str, topic: str, members: int, instance: str, when: datetime
+) -> None:
+    """Record (or refresh) a room the bot has had a message from."""
+    room = await session.get(SeenRoom, room_id) or SeenRoom(id=room_id)
+    room.topic, room.members, room.instance, room.last_seen = topic[:256], members, instance, when
+    session.add(room)
+
+
+async def rooms_seen(session: AsyncSession) -> list[tuple[SeenRoom, Village | None]]:
+    """Every room seen, newest first, with the village it is bound to (None: unbound)."""
+    stmt = (
+        select(SeenRoom, Village)
+        .join(ChatGroup, col(ChatGroup.id) == col(SeenRoom.id), isouter=True)
+        .join(Village, col(Village.id) == col(ChatGroup.village_id), isouter=True)
+        .order_by(col(SeenRoom.last_seen).desc())
+    )
+    return [(room, village) for room, village in await session.exec(stmt)]

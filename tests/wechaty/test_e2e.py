@@ -16,7 +16,7 @@ from config import Settings
 from handlers.dispatcher import Dispatcher
 from handlers.routing import all_routers
 from storage.db import Database
-from storage.services.directory import bind_group
+from storage.services.directory import bind_group, rooms_seen
 from storage.services.roster import COLUMNS, import_roster
 from tests.wechaty.conftest import TOKEN, MockServer, requires_node
 
@@ -78,6 +78,11 @@ async def test_a_question_in_the_room_is_answered_there_with_a_real_mention(
     assert "宅基地" in reply["text"]
     assert "@陈明远" in reply["text"]
     assert set(reply["mentions"]) == {"c_zs", "c_chen"}  # contact ids: the phones ring
+    async with bot.channel.db.read() as s:
+        [(room, village)] = await rooms_seen(s)
+    assert (room.id, room.topic, room.members) == (ROOM, "南岗村群", 4)
+    assert village is not None
+    assert village.id == "DL01"
 
 
 async def test_chit_chat_is_left_alone(bot: Bot, mock_server: MockServer) -> None:
