@@ -15,6 +15,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.channels.wechat import WechatChannel, WechatOptions
+from bot.leader import Lock, lead, scheduler_lock
 from bot.runtime import Runtime, build_runtime
 from bot.scheduler import ReminderScheduler
 from config import Settings
@@ -28,6 +29,7 @@ from web.simulator.hub import SimulatorHub
 
 log = logging.getLogger(__name__)
 RELAY_POLL_SECONDS = 1.0
+LEADER_RETRY_SECONDS = 5.0  # a standby process takes over this soon after the leader dies
 
 
 def simulator_channel(db: Database, settings: Settings, dispatcher: Dispatcher) -> Simulator:
@@ -82,9 +84,9 @@ def _background(
         tasks = [asyncio.create_task(r.run(stop, RELAY_POLL_SECONDS)) for r in relays]
         tasks += [asyncio.create_task(c.run(stop)) for c in channels]
         scheduler = ReminderScheduler(runtime.db, runtime.settings) if reminders else None
+        lock = scheduler_lock(runtime.settings.database_url)
         if scheduler is not None:
-            scheduler.start()
-            log.info("reminder scheduler started (channel %s)", runtime.settings.default_channel)
+            tasks.append(await _lead_scheduler(lock, scheduler, stop, runtime))
         yield
         stop.set()
         await asyncio.gather(*tasks)
@@ -93,6 +95,26 @@ def _background(
         await runtime.close()
 
     return lifecycle
+
+
+async def _lead_scheduler(
+    lock: Lock, scheduler: ReminderScheduler, stop: asyncio.Event, runtime: Runtime
+) -> asyncio.Task[None]:
+    """Run the scheduler only while this process leads (one in total per database). The
+    first try happens now, before serving; a standby keeps trying in the returned task."""
+
+    async def start() -> None:
+        scheduler.start()
+        log.warning("reminder scheduler started (channel %s)", runtime.settings.default_channel)
+
+    async def already_started() -> None:
+        return None
+
+    leading = await asyncio.to_thread(lock.try_acquire)
+    if leading:
+        await start()
+    then = already_started if leading else start
+    return asyncio.create_task(lead(lock, stop, then, retry_seconds=LEADER_RETRY_SECONDS))
 
 
 def serve_forever(

@@ -19,6 +19,7 @@ from handlers.outbox_chat import OutboxChat
 from handlers.ports import Chat, Target
 from storage.db import Database, Session
 from storage.periods import local_date
+from storage.services import directory
 
 Check = Callable[[Database, Settings, datetime], Awaitable[int]]
 
@@ -43,15 +44,15 @@ class JobContext:
     chat: Chat
     settings: Settings
     now: datetime
+    not_before: datetime
     queued: int = 0
 
     @classmethod
     def from_job(cls, session: Session, settings: Settings, now: datetime) -> JobContext:
         """The context of a run at ``now``: proactive channel, quiet hours respected."""
-        chat = OutboxChat(
-            session, settings.default_channel, not_before=after_quiet_hours(now, settings)
-        )
-        return cls(session, chat, settings, now)
+        not_before = after_quiet_hours(now, settings)
+        chat = OutboxChat(session, settings.default_channel, not_before=not_before)
+        return cls(session, chat, settings, now, not_before)
 
     @property
     def today(self) -> date:
@@ -59,8 +60,18 @@ class JobContext:
         return local_date(self.now, self.settings.tz)
 
     async def send(self, target: Target, text: str, key: str) -> None:
-        """Queue ``text`` for ``target`` once under ``key``; a re-run sends nothing twice."""
-        if await self.chat.say(target, text, dedup_key=key):
+        """Queue ``text`` for ``target`` once under ``key``; a re-run sends nothing twice.
+
+        A group goes through the account that is in it (the channel instance that last
+        saw the room), when that account is of the proactive channel; else through the
+        channel kind, which any of its instances may send.
+        """
+        chat = self.chat
+        if target.kind == "group":
+            instance = await directory.room_instance(self.session, target.id)
+            if instance and instance.split(":", 1)[0] == self.settings.default_channel:
+                chat = OutboxChat(self.session, instance, not_before=self.not_before)
+        if await chat.say(target, text, dedup_key=key):
             self.queued += 1
 
 

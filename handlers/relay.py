@@ -23,6 +23,12 @@ from storage.services import outbox
 log = logging.getLogger(__name__)
 
 
+class DeliveryUncertain(Exception):
+    """Raised by a transport when a message may have (partly) gone out: the row is
+    reported as uncertain, never sent again (say, the second half of a split message
+    failed after the first half was delivered)."""
+
+
 class Transport(Protocol):
     """Something that can put a message on the wire (console, simulator, WeChat)."""
 
@@ -102,6 +108,10 @@ class OutboxRelay:
     async def _send(self, claim: outbox.Claim) -> bool:
         try:
             await self.transport.deliver(to_outgoing(claim.row))
+        except DeliveryUncertain as err:
+            log.warning("outbox message %s may have partly gone out: %s", claim.row.id, err)
+            await outbox.mark_uncertain(self.db, claim, repr(err), self.clock())
+            return False
         except Exception as err:  # the transport's errors are many and not ours
             log.warning("delivery of outbox message %s failed: %s", claim.row.id, err)
             await outbox.mark_failed(self.db, claim, repr(err), self.clock())

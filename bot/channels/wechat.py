@@ -29,7 +29,7 @@ from typing import Any
 from bot.wechaty_compat import is_text, load, sent_at_of, talker_of
 from handlers.dispatcher import Dispatcher
 from handlers.ports import IncomingMessage, OutgoingMessage, split_bot_mention
-from handlers.relay import OutboxRelay
+from handlers.relay import DeliveryUncertain, OutboxRelay
 from storage.db import Database
 from storage.services import directory
 
@@ -50,6 +50,7 @@ class WechatOptions:
     pace_seconds: float = 3.0  # at most 20 messages a minute per account
     pace_jitter_seconds: float = 1.0
     poll_seconds: float = 1.0
+    max_text: int = 1500  # longer replies are split at line ends, in order
 
 
 @dataclass
@@ -257,7 +258,15 @@ class WechatChannel:
         if puppet is None or not self.connected.is_set():
             raise ConnectionError("WeChat channel is not connected")
         mentions = await self._mention_ids(message) if message.target.kind == "group" else []
-        await puppet.message_send_text(message.target.id, message.text, mentions or None)
+        for n, part in enumerate(split_text(message.text, self.options.max_text)):
+            try:  # the @-mentions ring once, with the first part
+                await puppet.message_send_text(
+                    message.target.id, part, (mentions or None) if n == 0 else None
+                )
+            except Exception as err:
+                if n == 0:
+                    raise
+                raise DeliveryUncertain(f"part {n + 1} failed: {err!r}") from err
 
     async def _mention_ids(self, message: OutgoingMessage) -> list[str]:
         """The contact ids to @: given as contact ids, or as WeChat ids (the roster's
@@ -273,3 +282,23 @@ class WechatChannel:
                 by_weixin[weixin] = member
         found = [w if w in members else by_weixin.get(w, "") for w in wanted]
         return [i for i in found if i]
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """``text`` in parts of at most ``limit`` characters, cut at line ends where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:  # one line longer than the limit: cut it
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            parts.append(current)
+            current = ""
+        current += line
+    parts.append(current)
+    kept = [p.rstrip("\n") for p in parts if p.strip()]
+    return kept or [text]

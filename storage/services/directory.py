@@ -219,6 +219,12 @@ async def saw_room(
     session.add(room)
 
 
+async def room_instance(session: AsyncSession, room_id: str) -> str | None:
+    """The channel instance (account) that last saw the room, if any."""
+    room = await session.get(SeenRoom, room_id)
+    return room.instance if room is not None and room.instance else None
+
+
 async def rooms_seen(session: AsyncSession) -> list[tuple[SeenRoom, Village | None]]:
     """Every room seen, newest first, with the village it is bound to (None: unbound)."""
     stmt = (

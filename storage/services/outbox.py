@@ -148,6 +148,18 @@ async def mark_failed(db: Database, claim: Claim, error: str, when: datetime) ->
         )
 
 
+async def mark_uncertain(db: Database, claim: Claim, error: str, when: datetime) -> None:
+    """A send that may have partly gone out: report it, never resend it on its own."""
+    async with db.transaction() as session:
+        await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == claim.row.id, col(OutboxMessage.claim_token) == claim.token
+            )
+            .values(uncertain_at=when, lease_until=None, last_error=error[:500])
+        )
+
+
 async def expire_leases(db: Database, now: datetime) -> list[int]:
     """Mark uncertain every claimed, unsent row whose lease ran out; their ids."""
     stale = (

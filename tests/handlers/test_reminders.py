@@ -223,3 +223,28 @@ async def test_bureau_gets_summary_when_month_closes(roster: Database, settings:
 
 async def test_no_summary_before_close_day(roster: Database, settings: Settings) -> None:
     assert await month_closed_summary(roster, settings, at(date(2026, 12, 4), 9)) == 0
+
+
+# several accounts ------------------------------------------------------------------------
+
+
+async def test_a_group_reminder_goes_through_the_account_in_that_group(
+    roster: Database, settings: Settings
+) -> None:
+    from storage.services.directory import saw_room
+
+    async with roster.transaction() as s:
+        await saw_room(s, "南岗村群", "南岗村群", 40, "wechat:bot_b", at(date(2026, 11, 22), 9))
+    await add_visit(roster, at(date(2026, 11, 23), 9, 30))
+    assert await visit_morning(roster, settings, at(date(2026, 11, 23), 8, 30)) == 1
+    [msg] = await sent(roster)
+    assert (msg.channel, msg.target_id) == ("wechat:bot_b", "南岗村群")
+
+
+async def test_a_group_no_account_has_seen_goes_to_the_channel_kind(
+    roster: Database, settings: Settings
+) -> None:
+    await add_visit(roster, at(date(2026, 11, 23), 9, 30))
+    await visit_morning(roster, settings, at(date(2026, 11, 23), 8, 30))
+    [msg] = await sent(roster)
+    assert msg.channel == settings.default_channel

@@ -127,3 +127,42 @@ def test_serve_refuses_a_missing_or_placeholder_token(
     assert out.exit_code == 1
     assert "WECHATY_PUPPET_SERVICE_TOKEN" in out.stderr
     assert out.stderr.startswith("错误：")
+
+
+@pytest.mark.parametrize("limit", [5, 10, 40])
+def test_a_long_reply_is_split_in_order_within_the_limit(limit: int) -> None:
+    from bot.channels.wechat import split_text
+
+    text = "第一行：问题已登记\n第二行：按这个顺序依法解决\n" + "很长" * 30 + "\n最后一行"
+    parts = split_text(text, limit)
+    assert all(0 < len(p) <= limit for p in parts)
+    assert "".join(parts).replace("\n", "") == text.replace("\n", "")
+
+
+def test_a_short_reply_is_one_part() -> None:
+    from bot.channels.wechat import split_text
+
+    assert split_text("你好\n再见", 1500) == ["你好\n再见"]
+
+
+async def test_a_split_message_whose_second_part_fails_is_reported_not_resent(
+    db: Database,
+) -> None:
+    from handlers.ports import OutgoingMessage
+    from handlers.relay import DeliveryUncertain, OutboxRelay
+    from storage.services import outbox
+
+    sent: list[str] = []
+
+    class HalfWay:
+        async def deliver(self, message: OutgoingMessage) -> None:
+            sent.append(message.text[:10])
+            raise DeliveryUncertain("part 2 failed")
+
+    async with db.transaction() as s:
+        await outbox.enqueue(s, channel="t", target_kind="group", target_id="g", text="长回复")
+    relay = OutboxRelay(db, ["t"], HalfWay(), clock=lambda: datetime.now(UTC) + timedelta(1))
+    assert await relay.drain() == 0
+    assert await relay.drain() == 0  # not claimed again
+    assert sent == ["长回复"]
+    assert (await outbox.counts(db)).uncertain == 1

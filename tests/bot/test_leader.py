@@ -1,0 +1,77 @@
+"""Several bot processes on one database: one reminder scheduler in total, and a standby
+takes over when the leader dies (issue 9, several accounts)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.leader import FileLock
+
+VCBOT = str(Path(sys.executable).with_name("vcbot"))
+STARTED = "reminder scheduler started"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(db_url: str, log: Path) -> subprocess.Popen[bytes]:
+    """A ``vcbot serve`` process whose log goes to ``log``."""
+    env = {**os.environ, "VCBOT_DATABASE_URL": db_url, "VCBOT_MODE": "development"}
+    env["VCBOT_CONFIG"] = str(log.with_suffix(".absent.toml"))
+    command = [VCBOT, "serve", "--port", str(free_port())]
+    with log.open("wb") as out:
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def started(log: Path) -> bool:
+    return STARTED in log.read_text(encoding="utf-8", errors="replace")
+
+
+def test_one_scheduler_among_two_processes_and_a_take_over(db_url: str, tmp_path: Path) -> None:
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    first = serve(db_url, logs[0])
+    try:
+        assert wait_for(lambda: started(logs[0]), 30), logs[0].read_text()
+        second = serve(db_url, logs[1])
+        try:
+            time.sleep(4)  # it has tried to lead at least once by now
+            assert not started(logs[1])  # one scheduler in total
+            first.send_signal(signal.SIGKILL)
+            first.wait()
+            assert wait_for(lambda: started(logs[1]), 30), logs[1].read_text()
+        finally:
+            second.terminate()
+            second.wait(15)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+
+
+def test_a_file_lock_is_held_by_one_holder(tmp_path: Path) -> None:
+    one, two = FileLock(tmp_path / "x.lock"), FileLock(tmp_path / "x.lock")
+    assert one.try_acquire()
+    assert one.try_acquire()  # held already: still ours
+    assert not two.try_acquire()
+    one.release()
+    assert two.try_acquire()
+    two.release()
