@@ -15,6 +15,10 @@ PyPI ``wechaty`` 0.10.7 and its lower layers (``wechaty_puppet`` 0.4, ``wechaty_
 * The client's loggers write to stderr with handlers of their own, at INFO, and warn
   whenever both settings and WECHATY_* variables name the endpoint; :func:`load` keeps
   them to errors (the channel logs every state change itself).
+* ``PuppetService.stop()`` first asks the server to stop (an RPC) and only then closes
+  the gRPC channel; against a hung server the RPC never returns, the channel stays open,
+  and the server keeps the old event stream, refusing the next one (it serves one at a
+  time). :func:`close` bounds the RPC and closes the channel regardless.
 * The server's message payload still fills the old ``from_id`` field (the talker) and a
   millisecond ``timestamp``; :func:`talker_of` and :func:`sent_at_of` read them.
 
@@ -23,6 +27,8 @@ Nothing outside bot/ imports this module or the wechaty packages (an import cont
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import warnings
 from datetime import UTC, datetime
@@ -59,3 +65,13 @@ def sent_at_of(payload: Any, fallback: datetime) -> datetime:
 def is_text(payload: Any) -> bool:
     """A text message (by the enum's name: the protocol's numbers differ from the puppet's)."""
     return str(getattr(getattr(payload, "type", None), "name", "")) == "MESSAGE_TYPE_TEXT"
+
+
+async def close(puppet: Any, seconds: float = 5.0) -> None:
+    """Stop a puppet-service client, and close its gRPC channel even if the server hangs."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(puppet.stop(), seconds)
+    channel = getattr(puppet, "channel", None)
+    if channel is not None:
+        with contextlib.suppress(Exception):
+            channel.close()

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.wechaty_compat import is_text, load, sent_at_of, talker_of
+from bot.wechaty_compat import close, is_text, load, sent_at_of, talker_of
 from handlers.dispatcher import Dispatcher
 from handlers.ports import IncomingMessage, OutgoingMessage, split_bot_mention
 from handlers.relay import DeliveryUncertain, OutboxRelay
@@ -148,16 +148,18 @@ class WechatChannel:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            with contextlib.suppress(Exception):
-                await puppet.stop()
+            await close(puppet)
 
     async def _watchdog(self, puppet: Any) -> None:
         """Ding the service every few seconds; return when no event came back in time."""
-        limit = self.options.watchdog_seconds
+        limit, since, warned = self.options.watchdog_seconds, time.monotonic(), False
         while time.monotonic() - self._last_event < limit:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(puppet.ding("watchdog"), limit / 3)
             await asyncio.sleep(limit / 6)
+            if not warned and not self.connected.is_set() and time.monotonic() - since > limit:
+                warned = True  # the service answers, but the account is not logged in
+                log.warning("WeChat channel: connected, but the account is not logged in")
         log.warning("WeChat channel: no event for %.0f s; the stream is dead", limit)
 
     async def _deliver_while_connected(self, stop: asyncio.Event) -> None:

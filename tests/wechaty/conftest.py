@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -111,6 +112,16 @@ class MockServer:
                 break
             await asyncio.sleep(0.05)
         return self.sent
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): a stream that goes silent without closing."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a frozen server go on (SIGCONT)."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
 
     async def stop(self) -> None:
         """Kill the server (as a crash would)."""

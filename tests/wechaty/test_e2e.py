@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -122,3 +122,67 @@ async def test_after_a_server_restart_the_next_question_is_answered_once(
     [reply] = replies
     assert "@李四" in reply["text"]
     assert len(restarted.sent) == 1
+
+
+async def test_a_reply_committed_before_a_crash_goes_out_once_after_restart(
+    db: Database, settings: Settings, language: NlpLanguage, mock_server: MockServer
+) -> None:
+    await import_roster(db, ROSTER, settings.quota)
+    async with db.transaction() as s:
+        await bind_group(s, ROOM, "DL01", actor="test")
+    dispatcher = Dispatcher(db, settings, language, all_routers())
+    options = WechatOptions(mock_server.endpoint, TOKEN, pace_seconds=0.05, pace_jitter_seconds=0)
+    crashed = WechatChannel(options, dispatcher, db)
+    crashed.account.self_id = "bot_self"
+    crashed.account.contacts["c_zs"] = ("张三", "")
+    message = crashed.incoming(_payload("老板欠了我三个月工钱不给，咋办"))
+    assert message is not None
+    await dispatcher.handle(message)  # question and reply committed; then the process died
+    restarted = WechatChannel(options, dispatcher, db)
+    stop = asyncio.Event()
+    task = asyncio.create_task(restarted.run(stop))
+    try:
+        replies = await mock_server.wait_for_sent(1)
+        await asyncio.sleep(1.0)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+    assert len(replies) == 1
+    assert "@张三" in replies[0]["text"]
+
+
+async def test_a_silent_stream_is_noticed_and_the_channel_reconnects(
+    bot: Bot, mock_server: MockServer
+) -> None:
+    mock_server.pause()  # the server hangs: no event, no answer, the socket stays open
+    for _ in range(300):
+        if not bot.channel.connected.is_set():
+            break
+        await asyncio.sleep(0.05)
+    assert not bot.channel.connected.is_set()
+    mock_server.resume()
+    await bot.connected()
+    await mock_server.say("c_zs", "隔壁把我家宅基地占了一半，该找谁", room=ROOM)
+    replies = await mock_server.wait_for_sent(1)
+    await asyncio.sleep(1.0)
+    assert len(replies) == 1
+
+
+@dataclass
+class _Kind:
+    name: str = "MESSAGE_TYPE_TEXT"
+
+
+@dataclass
+class _Payload:
+    text: str
+    id: str = "crash-1"
+    from_id: str = "c_zs"
+    room_id: str = ROOM
+    type: _Kind = field(default_factory=_Kind)
+    timestamp: int = 0
+    mention_ids: list[str] = field(default_factory=list)
+
+
+def _payload(text: str) -> _Payload:
+    return _Payload(text)

@@ -12,6 +12,13 @@ const token = process.env.TOKEN || 'insecure_vcbot_test'
 const world = JSON.parse(process.env.WORLD || '{}')
 
 class RecordingPuppetMock extends PuppetMock {
+  // a hosted puppet keeps its account logged in when a client calls Stop then Start
+  // (python-wechaty does, on every connect); the mock would stay logged out
+  async onStart () {
+    await super.onStart()
+    if (this.botId) setImmediate(() => { if (!this.isLoggedIn) this.login(this.botId) })
+  }
+
   // the mock's send returns no message id (python-wechaty's say() would raise after
   // delivering) and drops the mentions: record both, return an id
   async messageSendText (conversationId, text, mentionIdList) {
@@ -24,6 +31,7 @@ class RecordingPuppetMock extends PuppetMock {
 const mocker = new mock.Mocker()
 const puppet = new RecordingPuppetMock({ mocker })
 const bot = mocker.createContact({ id: world.bot || 'bot_self', name: '法律顾问助手' })
+puppet.botId = bot.id
 const contacts = Object.fromEntries((world.contacts || []).map(c => [c.id, mocker.createContact(c)]))
 const rooms = Object.fromEntries((world.rooms || []).map(r => [r.id, mocker.createRoom(r)]))
 const server = new PuppetServer({ endpoint: `127.0.0.1:${port}`, puppet, token, tls: { disable: true } })
