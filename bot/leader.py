@@ -125,7 +125,7 @@ async def lead(
     try:
         while not stop.is_set():
             if await asyncio.to_thread(lock.try_acquire):
-                log.warning("this process leads: it runs the reminder scheduler")
+                log.info("this process leads: it runs the reminder scheduler")
                 await start()
                 await stop.wait()
                 return

@@ -105,7 +105,7 @@ async def _lead_scheduler(
 
     async def start() -> None:
         scheduler.start()
-        log.warning("reminder scheduler started (channel %s)", runtime.settings.default_channel)
+        log.info("reminder scheduler started (channel %s)", runtime.settings.default_channel)
 
     async def already_started() -> None:
         return None

@@ -185,7 +185,7 @@ class WechatChannel:
         self.account.self_name, _ = await self._contact(self.account.self_id)
         self.relay.channels = (self.instance, CHANNEL)
         self.connected.set()
-        log.warning("WeChat channel: logged in as %s", self.account.self_id)
+        log.info("WeChat channel: logged in as %s", self.account.self_id)
 
     async def _on_message(self, payload: Any) -> None:
         self._last_event = time.monotonic()

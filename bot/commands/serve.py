@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import click
@@ -30,6 +31,8 @@ def serve(host: str, port: int, channels: tuple[str, ...], no_reminders: bool) -
     from bot.server import serve_forever
     from storage.migrate import ensure_current
 
+    if logging.getLogger("bot").getEffectiveLevel() > logging.INFO:  # -v may ask for more
+        logging.getLogger("bot").setLevel(logging.INFO)  # a server says what it is doing
     settings = settings_or_exit()
     if "wechaty" in channels:
         settings = with_puppet_service(settings)
