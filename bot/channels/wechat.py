@@ -218,6 +218,8 @@ class WechatChannel:
     def incoming(self, m: Any) -> IncomingMessage | None:
         """The port's message for a payload, or None for echoes, old and non-text ones."""
         talker = talker_of(m)
+        if not self.account.self_id:  # before login there is no instance to answer through
+            return None
         if not talker or talker == self.account.self_id or not is_text(m):
             return None
         sent_at = sent_at_of(m, self.clock())

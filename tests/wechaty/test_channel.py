@@ -63,6 +63,11 @@ def test_the_bots_own_echo_is_ignored(channel: WechatChannel) -> None:
     assert channel.incoming(Payload("已登记", from_id="bot_self")) is None
 
 
+def test_nothing_is_read_before_login(channel: WechatChannel) -> None:
+    channel.account.self_id = ""
+    assert channel.incoming(Payload("宅基地被占了怎么办")) is None
+
+
 def test_a_message_older_than_the_window_is_ignored(channel: WechatChannel) -> None:
     old = int((START - timedelta(minutes=6)).timestamp() * 1000)
     assert channel.incoming(Payload("旧消息", timestamp=old)) is None
