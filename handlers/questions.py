@@ -64,7 +64,7 @@ async def counsel_answers(ctx: Context, found: CounselInGroup) -> None:
     text = ctx.message.text
     askers = [*ctx.message.mentioned_ids, *mentioned_names(text)]
     tickets = [int(t) for t in _TICKET.findall(text)]
-    await questions.answer_questions(
+    closed = await questions.answer_questions(
         ctx.session,
         group_id=found.group_id,
         counsel_id=found.counsel.id,
@@ -73,6 +73,9 @@ async def counsel_answers(ctx: Context, found: CounselInGroup) -> None:
         askers=askers,
         ticket_ids=tickets,
     )
+    if (askers or tickets) and not closed:  # say so privately, never silence
+        note = texts.nothing_to_close(names=mentioned_names(text), tickets=tickets)
+        await ctx.chat.say(Target.person(ctx.message.sender_id), note)
 
 
 async def unbound_group_mention(ctx: Context) -> bool | None:

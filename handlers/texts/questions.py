@@ -71,3 +71,12 @@ def mentioned_help(bot_name: str) -> str:
         f"我是{bot_name}。在群里直接说出您遇到的法律问题（例如「宅基地被占了怎么办」），"
         "我会登记并请本村法律顾问答复；发「我的律师」可查看法律顾问的联系方式和服务时间。"
     )
+
+
+def nothing_to_close(*, names: Sequence[str], tickets: Sequence[int]) -> str:
+    """To the counsel, privately: their @ or #编号 in the group matched no open question."""
+    what = "、".join([*(f"#{t}" for t in tickets), *(mention(n) for n in names)]) or "所 @ 的人"
+    return (
+        f"没有找到可以结案的问题：{what}。只能结本群、您负责的村里尚未答复的问题；"
+        "编号见机器人登记时的回复。"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -66,14 +67,28 @@ async def find_village(session: AsyncSession, key: str) -> Village:
     if found:
         ids = "、".join(v.id for v in found)
         raise NotFound(f"有多个村叫 {key}：请用村编号（{ids}）")
-    raise NotFound(f"没有编号或名称为 {key} 的村：请先用 vcbot roster import 导入名册")
+    near = await _near_names(session, key)
+    hint = f"；您要找的是不是：{'、'.join(near)}？" if near else ""
+    raise NotFound(f"没有编号或名称为 {key} 的村{hint}")
+
+
+async def _near_names(session: AsyncSession, key: str) -> list[str]:
+    """Village names close to a mistyped one (南港村 -> 南岗村)."""
+    names = list(await session.exec(select(Village.name).distinct()))
+    return difflib.get_close_matches(key, names, n=3, cutoff=0.6)
 
 
 async def bind_group(
     session: AsyncSession, group_id: str, village_key: str, *, actor: str, force: bool = False
 ) -> Village:
-    """Bind a chat group to a village; rebinding to another village needs ``force``."""
-    village = await find_village(session, village_key)
+    """Bind a chat group to a village; rebinding to another village needs ``force``.
+
+    For the operator (CLI): an unknown village says how villages get into the database.
+    """
+    try:
+        village = await find_village(session, village_key)
+    except NotFound as err:
+        raise NotFound(f"{err}：请先用 vcbot roster import 导入名册") from None
     group = await session.get(ChatGroup, group_id)
     if group is not None and group.village_id != village.id and not force:
         raise Conflict(f"群 {group_id} 已绑定村 {group.village_id}；确需改绑请加 --force")
