@@ -71,6 +71,7 @@ class ReminderSettings(BaseModel):
     eve_time: time = time(18, 0)  # the counsel's reminder the day before a visit
     question_check_minutes: int = Field(15, ge=1)  # how often waiting questions are checked
     misfire_grace_seconds: int = Field(3600, ge=1)  # later than this a run counts as missed
+    max_leave_days: int = Field(60, ge=1, le=366)  # a longer 请假 is refused (issue 10)
 
 
 class LimitSettings(BaseModel):

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from handlers.context import Context, Router
 from handlers.counsel_parse import parse_leave, parse_record
 from handlers.texts import counsel as texts
+from handlers.texts.common import md_hm
 from storage.errors import InvalidInput, NotFound
 from storage.ledger_terms import CHANNEL_LABELS
 from storage.models import Counsel
 from storage.periods import Month
 from storage.quota import MonthResult
-from storage.services import directory
-from storage.services.leave import add_leave
+from storage.services import directory, visits
+from storage.services.leave import add_leave, cancel_leave
 from storage.services.ledger import Actor, EntryDraft, add_entry, delete_entry
 from storage.services.reports.month import month_report
 from storage.services.scope import Scope
@@ -26,7 +28,8 @@ from storage.services.scope import Scope
 router = Router()
 
 _COMMAND = re.compile(
-    r"^\s*(?P<verb>记录|登记服务|本月进度|进度|删除记录|撤销记录|请假)\s*(?P<rest>.*)$", re.S
+    r"^\s*(?P<verb>记录|登记服务|本月进度|进度|删除记录|撤销记录|取消请假|请假)\s*(?P<rest>.*)$",
+    re.S,
 )
 _PROGRESS = {"本月进度", "进度"}
 _DELETE = {"删除记录", "撤销记录"}
@@ -74,6 +77,8 @@ async def run_command(ctx: Context, cmd: CounselCommand) -> None:
         await _delete(ctx, cmd.counsel, cmd.rest)
     elif cmd.verb == "请假":
         await _leave(ctx, cmd.counsel, cmd.rest)
+    elif cmd.verb == "取消请假":
+        await _cancel_leave(ctx, cmd.counsel)
     else:
         await _record(ctx, cmd.counsel, cmd.rest)
 
@@ -193,5 +198,26 @@ async def _delete(ctx: Context, counsel: Counsel, rest: str) -> None:
 
 async def _leave(ctx: Context, counsel: Counsel, rest: str) -> None:
     start, end = parse_leave(rest, ctx.today)
-    await add_leave(ctx.session, counsel.id, start, end, now=ctx.now)
-    await ctx.reply(texts.leave_saved(start, end))
+    leave = await add_leave(
+        ctx.session,
+        counsel.id,
+        start,
+        end,
+        now=ctx.now,
+        max_days=ctx.settings.reminders.max_leave_days,
+    )
+    tz = ctx.settings.tz
+    clashes = await visits.scheduled_between(
+        ctx.session,
+        datetime.combine(leave.start, time(0), tz),
+        datetime.combine(leave.end + timedelta(days=1), time(0), tz),
+        counsel_id=counsel.id,
+    )
+    names = await directory.village_names(ctx.session, {v.village_id for v in clashes})
+    planned = [f"{md_hm(v.starts_at, tz)} {names.get(v.village_id, v.village_id)}" for v in clashes]
+    await ctx.reply(texts.leave_saved(leave.start, leave.end, planned))
+
+
+async def _cancel_leave(ctx: Context, counsel: Counsel) -> None:
+    leave = await cancel_leave(ctx.session, counsel.id, ctx.today, now=ctx.now)
+    await ctx.reply(texts.leave_cancelled(leave.start, leave.end))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from handlers.texts.common import md
@@ -13,7 +14,7 @@ COUNSEL_HELP = (
     "可加活动标签 #法律援助 #法治课堂 #纠纷排查 #法律咨询）\n"
     "· 查看进度：本月进度\n"
     "· 删除记录：删除记录 #编号（仅限未关账月份）\n"
-    "· 请假暂停提醒：请假 12月1日-12月7日"
+    "· 请假暂停提醒：请假 12月1日-12月7日；取消：取消请假"
 )
 RECORD_FORM = "格式：记录 村名 渠道 时长 摘要，例如「记录 南岗村 电话 30分钟 解答宅基地纠纷」"
 LEAVE_FORM = "格式：请假 12月1日-12月7日（或 请假 2026-12-01至2026-12-07）"
@@ -84,9 +85,20 @@ def record_deleted(entry_id: int) -> str:
     return f"已删除记录 #{entry_id}（删除已记入审计）。"
 
 
-def leave_saved(start: date, end: date) -> str:
-    """The reply to a leave request."""
-    return f"已登记请假：{md(start)}至{md(end)}。期间不会向您发送服务提醒，祝一切顺利。"
+def leave_saved(start: date, end: date, planned_visits: Sequence[str] = ()) -> str:
+    """The reply to a leave request (merged with any leave it touches), with the visits
+    still scheduled in it."""
+    text = f"已登记请假：{md(start)}至{md(end)}。期间不会向您发送服务提醒，祝一切顺利。"
+    if planned_visits:
+        text += (
+            "\n注意：请假期间您还有驻村安排：" + "；".join(planned_visits) + "。请与村委会改期。"
+        )
+    return text
+
+
+def leave_cancelled(start: date, end: date) -> str:
+    """The reply to 「取消请假」."""
+    return f"已取消请假：{md(start)}至{md(end)}。服务提醒照常发送。"
 
 
 STATUS_LABELS = {

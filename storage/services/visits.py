@@ -16,6 +16,7 @@ async def scheduled_between(
     end: datetime,
     *,
     village_id: str | None = None,
+    counsel_id: str | None = None,
     limit: int | None = None,
 ) -> list[Visit]:
     """Scheduled visits starting in [``start``, ``end``), earliest first."""
@@ -24,5 +25,7 @@ async def scheduled_between(
     )
     if village_id is not None:
         stmt = stmt.where(Visit.village_id == village_id)
+    if counsel_id is not None:
+        stmt = stmt.where(Visit.counsel_id == counsel_id)
     stmt = stmt.order_by(col(Visit.starts_at), col(Visit.id)).limit(limit)
     return list(await session.exec(stmt))
