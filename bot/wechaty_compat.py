@@ -7,8 +7,10 @@ PyPI ``wechaty`` 0.10.7 and its lower layers (``wechaty_puppet`` 0.4, ``wechaty_
 * ``wechaty_puppet.schemas.puppet.PuppetOptions`` is a dataclass with ``eq=True`` whose
   ``__hash__`` is therefore None; the service hashes it, so the import fails without
   ``PuppetOptions.__hash__ = object.__hash__`` applied first (:func:`load`).
-* ``ping_endpoint`` uses ``telnetlib``, deprecated in 3.11 and gone in 3.13: the import
-  warns; we keep it on 3.11 and say so here rather than silence it elsewhere.
+* ``ping_endpoint`` uses ``telnetlib`` (deprecated in 3.11, gone in 3.13) and blocks the
+  event loop for up to 3 s, after a DNS look-up without a timeout, on every connect:
+  :func:`load` replaces it with a no-op and the channel checks the endpoint with an
+  asynchronous connect first (:func:`reachable`).
 * ``Wechaty`` (the high-level class) neither reconnects reliably nor tells us when its
   event stream died, so the channel drives ``wechaty_puppet_service.PuppetService``
   directly (the issue allows it) and does its own reconnecting (``bot/channels/wechat.py``).
@@ -44,6 +46,8 @@ def load() -> tuple[Any, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # telnetlib, on 3.11 only
         service: ModuleType = __import__("wechaty_puppet_service")
+        client: Any = __import__("wechaty_puppet_service.puppet", fromlist=["ping_endpoint"])
+    client.ping_endpoint = lambda _endpoint: True  # blocking; see reachable()
     logging.getLogger("PuppetService").setLevel(logging.ERROR)
     return service.PuppetService, schemas.PuppetOptions
 
@@ -75,3 +79,24 @@ async def close(puppet: Any, seconds: float = 5.0) -> None:
     if channel is not None:
         with contextlib.suppress(Exception):
             channel.close()
+
+
+async def reachable(endpoint: str, seconds: float) -> None:
+    """Open and close a TCP connection to ``host:port``; raise when it cannot be done in time."""
+    host, _, port = endpoint.rpartition(":")
+    _, writer = await asyncio.wait_for(
+        asyncio.open_connection(host or "127.0.0.1", int(port)), seconds
+    )
+    writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
+
+
+def _grpc_error() -> type[Exception]:
+    from grpclib.exceptions import GRPCError
+
+    return GRPCError
+
+
+REFUSED_BY_SERVICE: tuple[type[Exception], ...] = (_grpc_error(),)
+"""Errors that mean the service answered and refused (a gRPC status): nothing was sent."""

@@ -63,8 +63,10 @@ class Dispatcher:
         message as handled). If even that fails, log it: the channel goes on."""
         try:
             async with self.db.transaction() as session:
-                if message.message_id:
-                    await outbox.first_time_seen(session, message.channel, message.message_id)
+                if message.message_id and not await outbox.first_time_seen(
+                    session, message.channel, message.message_id
+                ):
+                    return  # a redelivery of it was handled meanwhile: that one answered
                 await OutboxChat(session, message.reply_channel).say(message.reply_target, text)
         except Exception:
             log.exception("could not answer message %s", message.message_id)

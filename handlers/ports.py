@@ -125,6 +125,8 @@ def split_bot_mention(text: str, bot_name: str) -> BotMention:
 # --- the boundary: what a channel hands in is made storable here, once -----------------
 
 MAX_ID = 128  # the id columns' width
+MAX_CHANNEL = 32  # inboundmessage.channel
+MAX_INSTANCE = 64  # outboxmessage.channel, seenroom.instance
 MAX_NAME = 64
 MAX_TEXT = 4000
 # NUL and other control characters (but tab and newline), and lone surrogates (a Python
@@ -138,15 +140,15 @@ def clean_text(text: str, limit: int = MAX_TEXT) -> str:
     return _UNSTORABLE.sub("", text)[:limit]
 
 
-def clean_id(value: str) -> str:
+def clean_id(value: str, limit: int = MAX_ID) -> str:
     """An id that fits the id columns: unstorable characters removed, and one that is too
     long shortened deterministically (a prefix, ``~`` and a hash of the whole id), so the
     same long id always maps to the same stored id and two long ids stay apart."""
     cleaned = _UNSTORABLE.sub("", value).strip()
-    if 0 < len(cleaned) <= MAX_ID and cleaned == value:
+    if 0 < len(cleaned) <= limit and cleaned == value:
         return cleaned
     digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return f"{cleaned[: MAX_ID - 17]}~{digest}"
+    return f"{cleaned[: limit - 17]}~{digest}"
 
 
 def clean_incoming(message: IncomingMessage) -> IncomingMessage:
@@ -154,13 +156,13 @@ def clean_incoming(message: IncomingMessage) -> IncomingMessage:
     dispatcher to whatever a channel hands in."""
     return replace(
         message,
-        channel=clean_id(message.channel),
+        channel=clean_id(message.channel, MAX_CHANNEL),
         sender_id=clean_id(message.sender_id),
         sender_name=clean_text(message.sender_name, MAX_NAME).strip() or "?",
         text=clean_text(message.text),
         group_id=None if message.group_id is None else clean_id(message.group_id),
         message_id=None if message.message_id is None else clean_id(message.message_id),
         mentioned_ids=tuple(clean_id(m) for m in message.mentioned_ids),
-        instance=clean_id(message.instance) if message.instance else "",
+        instance=clean_id(message.instance, MAX_INSTANCE) if message.instance else "",
         sender_aliases=tuple(clean_id(a) for a in message.sender_aliases if a),
     )

@@ -29,6 +29,11 @@ class DeliveryUncertain(Exception):
     failed after the first half was delivered)."""
 
 
+class TransportUnavailable(Exception):
+    """Raised by a transport that could not even try (not connected, logged out): the
+    row goes back untouched, the attempt does not count, and the drain stops."""
+
+
 class Transport(Protocol):
     """Something that can put a message on the wire (console, simulator, WeChat)."""
 
@@ -85,12 +90,22 @@ class OutboxRelay:
         async with self._draining:
             return await self._drain()
 
+    async def idle(self) -> None:
+        """Return once no drain is under way (a channel closing waits for its last send)."""
+        async with self._draining:
+            return
+
     async def _drain(self) -> int:
         await self.report_uncertain()
         delivered = 0
         while claim := await outbox.claim_next(self.db, self.channels, self.clock(), self.lease):
-            if await self._send(claim):
-                delivered += 1
+            try:
+                if await self._send(claim):
+                    delivered += 1
+            except TransportUnavailable as err:
+                log.info("transport unavailable (%s); delivery paused", err)
+                await outbox.release(self.db, claim)
+                break
         return delivered
 
     async def report_uncertain(self) -> int:
@@ -108,6 +123,8 @@ class OutboxRelay:
     async def _send(self, claim: outbox.Claim) -> bool:
         try:
             await self.transport.deliver(to_outgoing(claim.row))
+        except TransportUnavailable:
+            raise
         except DeliveryUncertain as err:
             log.warning("outbox message %s may have partly gone out: %s", claim.row.id, err)
             await outbox.mark_uncertain(self.db, claim, repr(err), self.clock())

@@ -26,16 +26,32 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.wechaty_compat import close, is_text, load, sent_at_of, talker_of
+from bot.wechaty_compat import (
+    REFUSED_BY_SERVICE,
+    close,
+    is_text,
+    load,
+    reachable,
+    sent_at_of,
+    talker_of,
+)
 from handlers.dispatcher import Dispatcher
-from handlers.ports import IncomingMessage, OutgoingMessage, split_bot_mention
-from handlers.relay import DeliveryUncertain, OutboxRelay
+from handlers.ports import (
+    MAX_INSTANCE,
+    IncomingMessage,
+    OutgoingMessage,
+    clean_id,
+    split_bot_mention,
+)
+from handlers.relay import DeliveryUncertain, OutboxRelay, TransportUnavailable
 from storage.db import Database
 from storage.services import directory
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
+RPC_TIMEOUT = 10.0  # seconds for one look-up at the service
+SEND_TIMEOUT = 20.0  # seconds for one send; well inside the outbox lease (60 s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,19 +105,24 @@ class WechatChannel:
         )
         self._puppet: Any = None
         self._rooms_recorded: set[str] = set()
+        self._members_by_weixin: dict[str, dict[str, str]] = {}  # room: weixin -> contact id
+        self._inbox: asyncio.Queue[str] = asyncio.Queue()
         self._last_event = time.monotonic()
         self._wake = asyncio.Event()
 
     @property
     def instance(self) -> str:
         """This account's channel instance: its replies are queued under it."""
-        return f"{CHANNEL}:{self.account.self_id}"
+        return clean_id(f"{CHANNEL}:{self.account.self_id}", MAX_INSTANCE)
 
     # --- running -------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
         """Stay connected (reconnecting with back-off) and deliver, until ``stop`` is set."""
-        delivering = asyncio.create_task(self._deliver_while_connected(stop))
+        workers = [
+            asyncio.create_task(self._deliver_while_connected(stop)),
+            asyncio.create_task(self._intake()),
+        ]
         delay = 1.0
         try:
             while not stop.is_set():
@@ -118,21 +139,27 @@ class WechatChannel:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
         finally:
-            delivering.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await delivering
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
 
     async def _connection(self, stop: asyncio.Event) -> None:
         """One connection: start the service, listen, watch it; return when it ends."""
+        self.account = _Account()  # a new login may be another account
+        self._rooms_recorded.clear()
+        self._members_by_weixin.clear()
+        log.info("WeChat channel: connecting to %s", self.options.endpoint)
+        await reachable(self.options.endpoint, RPC_TIMEOUT)
         service, options = load()
         puppet = service(options(end_point=self.options.endpoint, token=self.options.token))
         puppet.on("login", self._on_login)
+        puppet.on("logout", self._on_logout)
         puppet.on("message", self._on_message)
-        for name in ("heartbeat", "dong", "ready", "logout", "error"):
+        puppet.on("error", self._on_error)
+        for name in ("heartbeat", "dong", "ready"):
             puppet.on(name, self._on_any)
         self._puppet = puppet
         self._last_event = time.monotonic()
-        log.info("WeChat channel: connecting to %s", self.options.endpoint)
         tasks = [
             asyncio.create_task(puppet.start()),
             asyncio.create_task(self._watchdog(puppet)),
@@ -143,7 +170,9 @@ class WechatChannel:
             for task in done:
                 task.result()  # raise what ended it, if anything did
         finally:
-            self.connected.clear()
+            self.connected.clear()  # no new send starts ...
+            with contextlib.suppress(TimeoutError):  # ... and the one under way ends first
+                await asyncio.wait_for(self.relay.idle(), SEND_TIMEOUT + RPC_TIMEOUT)
             self._puppet = None
             for task in tasks:
                 task.cancel()
@@ -179,6 +208,10 @@ class WechatChannel:
     async def _on_any(self, _: Any = None) -> None:
         self._last_event = time.monotonic()
 
+    async def _on_error(self, error: Any = None) -> None:
+        self._last_event = time.monotonic()
+        log.error("WeChat channel: the service or a handler failed: %r", error)
+
     async def _on_login(self, payload: Any) -> None:
         self._last_event = time.monotonic()
         self.account.self_id = str(payload.contact_id)
@@ -187,33 +220,59 @@ class WechatChannel:
         self.connected.set()
         log.info("WeChat channel: logged in as %s", self.account.self_id)
 
-    async def _on_message(self, payload: Any) -> None:
+    async def _on_logout(self, _: Any = None) -> None:
         self._last_event = time.monotonic()
+        self.connected.clear()
+        log.warning("WeChat channel: the account %s logged out", self.account.self_id)
+
+    async def _on_message(self, payload: Any) -> None:
+        """Queue the message id: one consumer handles messages in order (:meth:`_intake`)."""
+        self._last_event = time.monotonic()
+        self._inbox.put_nowait(str(payload.message_id))
+
+    async def _intake(self) -> None:
+        """Handle queued messages one at a time, in arrival order; one failure is logged
+        and never stops the next."""
+        while True:
+            message_id = await self._inbox.get()
+            await self.connected.wait()
+            try:
+                await self._handle(message_id)
+            except Exception:
+                log.exception("WeChat channel: message %s not handled", message_id)
+
+    async def _handle(self, message_id: str) -> None:
         puppet = self._puppet
         if puppet is None:
             return
-        found = await puppet.message_payload(payload.message_id)
+        found = await asyncio.wait_for(puppet.message_payload(message_id), RPC_TIMEOUT)
         await self._contact(talker_of(found))  # its name and WeChat id, before reading it
         message = self.incoming(found)
-        if message is not None:
-            if message.group_id:
-                await self._record_room(message.group_id)
-            await self.dispatcher.handle(message)
-            self._wake.set()
+        if message is None:
+            return
+        await self.dispatcher.handle(message)
+        self._wake.set()
+        if message.group_id:
+            await self._record_room(message.group_id)
 
     async def _record_room(self, room_id: str) -> None:
-        """Note a room once per connection, for ``vcbot groups`` (topic and size)."""
+        """Note a room once per connection, for ``vcbot groups`` (best effort)."""
         if room_id in self._rooms_recorded or self._puppet is None:
             return
-        self._rooms_recorded.add(room_id)
         try:
-            room = await self._puppet.room_payload(room_id)
-            topic, members = str(room.topic), len(room.member_ids)
+            room = await asyncio.wait_for(self._puppet.room_payload(room_id), RPC_TIMEOUT)
+            async with self.db.transaction() as session:
+                await directory.saw_room(
+                    session,
+                    room_id,
+                    str(room.topic),
+                    len(room.member_ids),
+                    self.instance,
+                    self.clock(),
+                )
+            self._rooms_recorded.add(room_id)
         except Exception as err:
-            log.info("WeChat channel: room %s unknown (%r)", room_id, err)
-            topic, members = "", 0
-        async with self.db.transaction() as session:
-            await directory.saw_room(session, room_id, topic, members, self.instance, self.clock())
+            log.info("WeChat channel: room %s not recorded (%r)", room_id, err)
 
     def incoming(self, m: Any) -> IncomingMessage | None:
         """The port's message for a payload, or None for echoes, old and non-text ones."""
@@ -244,48 +303,61 @@ class WechatChannel:
         )
 
     async def _contact(self, contact_id: str) -> tuple[str, str]:
-        """A contact's (name, weixin), cached for the connection."""
+        """A contact's (name, weixin), cached for the connection (a failed look-up is not
+        cached: the next message tries again)."""
         if contact_id not in self.account.contacts and self._puppet is not None:
             try:
-                c = await self._puppet.contact_payload(contact_id)
+                c = await asyncio.wait_for(self._puppet.contact_payload(contact_id), RPC_TIMEOUT)
                 self.account.contacts[contact_id] = (str(c.name or contact_id), str(c.weixin))
             except Exception as err:
-                log.info("WeChat channel: contact %s unknown (%r)", contact_id, err)
-                self.account.contacts[contact_id] = (contact_id, "")
+                log.info("WeChat channel: contact %s unknown for now (%r)", contact_id, err)
         return self.account.contacts.get(contact_id, (contact_id, ""))
 
     # --- messages out ------------------------------------------------------------------------
 
     async def deliver(self, message: OutgoingMessage) -> None:
-        """Transport: send one message; mentions become the room's real @ (contact ids)."""
+        """Transport: send one message; mentions become the room's real @ (contact ids).
+
+        Not connected: nothing was tried (TransportUnavailable). The service refused the
+        send (a gRPC error status): nothing went out, so it may be retried. Anything else
+        (a timeout, a stream that broke): it may have gone out, so it is reported, never
+        resent (DeliveryUncertain).
+        """
         puppet = self._puppet
         if puppet is None or not self.connected.is_set():
-            raise ConnectionError("WeChat channel is not connected")
+            raise TransportUnavailable("WeChat channel is not connected")
         mentions = await self._mention_ids(message) if message.target.kind == "group" else []
         for n, part in enumerate(split_text(message.text, self.options.max_text)):
             try:  # the @-mentions ring once, with the first part
-                await puppet.message_send_text(
+                send = puppet.message_send_text(
                     message.target.id, part, (mentions or None) if n == 0 else None
                 )
-            except Exception as err:
+                await asyncio.wait_for(send, SEND_TIMEOUT)
+            except REFUSED_BY_SERVICE:
                 if n == 0:
                     raise
-                raise DeliveryUncertain(f"part {n + 1} failed: {err!r}") from err
+                raise DeliveryUncertain(f"part {n + 1} refused after part 1 went out") from None
+            except Exception as err:
+                raise DeliveryUncertain(f"part {n + 1}: {err!r}") from err
 
     async def _mention_ids(self, message: OutgoingMessage) -> list[str]:
         """The contact ids to @: given as contact ids, or as WeChat ids (the roster's
-        ``wechat`` column may hold either), looked up among the room's members."""
+        ``wechat`` column may hold either), looked up among the room's members once per
+        connection."""
         wanted = list(message.mentions)
+        room = message.target.id
         if not wanted or self._puppet is None:
             return wanted
-        members = [str(i) for i in await self._puppet.room_members(message.target.id)]
-        by_weixin = {}
-        for member in members:
-            _, weixin = await self._contact(member)
-            if weixin:
-                by_weixin[weixin] = member
-        found = [w if w in members else by_weixin.get(w, "") for w in wanted]
-        return [i for i in found if i]
+        if room not in self._members_by_weixin:
+            members = await asyncio.wait_for(self._puppet.room_members(room), RPC_TIMEOUT)
+            by_weixin = {str(m): str(m) for m in members}
+            for member in map(str, members):
+                _, weixin = await self._contact(member)
+                if weixin:
+                    by_weixin[weixin] = member
+            self._members_by_weixin[room] = by_weixin
+        known = self._members_by_weixin[room]
+        return [known[w] for w in wanted if w in known]
 
 
 def split_text(text: str, limit: int) -> list[str]:

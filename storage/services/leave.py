@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.errors import InvalidInput, NotFound
 from storage.models import AuditEntry, Leave
 
+
 async def add_leave(
     session: AsyncSession,
     counsel_id: str,

@@ -131,13 +131,20 @@ async def mark_sent(db: Database, claim: Claim, when: datetime) -> bool:
 
 
 async def mark_failed(db: Database, claim: Claim, error: str, when: datetime) -> None:
-    """A send that surely failed: release the row and back off before the next try."""
+    """A send that surely failed: release the row and back off before the next try.
+
+    Only while the claim's lease holds: a claim that outlived its lease may have been
+    reported uncertain already, or may yet be, so it is reported uncertain instead.
+    """
     backoff = timedelta(seconds=2**claim.row.attempts)
     async with db.transaction() as session:
-        await session.exec(
+        result = await session.exec(
             update(OutboxMessage)
             .where(
-                col(OutboxMessage.id) == claim.row.id, col(OutboxMessage.claim_token) == claim.token
+                col(OutboxMessage.id) == claim.row.id,
+                col(OutboxMessage.claim_token) == claim.token,
+                col(OutboxMessage.uncertain_at).is_(None),
+                col(OutboxMessage.lease_until) >= when,
             )
             .values(
                 claim_token=None,
@@ -145,6 +152,21 @@ async def mark_failed(db: Database, claim: Claim, error: str, when: datetime) ->
                 last_error=error[:500],
                 not_before=when + backoff,
             )
+        )
+    if not result.rowcount:
+        await mark_uncertain(db, claim, error, when)
+
+
+async def release(db: Database, claim: Claim) -> None:
+    """Give a claimed row back untouched (the transport was not there to try): the
+    attempt does not count, and it is due again at once."""
+    async with db.transaction() as session:
+        await session.exec(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == claim.row.id, col(OutboxMessage.claim_token) == claim.token
+            )
+            .values(claim_token=None, lease_until=None, attempts=OutboxMessage.attempts - 1)
         )
 
 
@@ -161,7 +183,7 @@ async def mark_uncertain(db: Database, claim: Claim, error: str, when: datetime)
 
 
 async def expire_leases(db: Database, now: datetime) -> list[int]:
-    """Mark uncertain every claimed, unsent row whose lease ran out; their ids."""
+    """Mark uncertain every claimed, unsent row whose lease ran out; the ids it marked."""
     stale = (
         col(OutboxMessage.sent_at).is_(None)
         & col(OutboxMessage.claim_token).is_not(None)
@@ -169,14 +191,14 @@ async def expire_leases(db: Database, now: datetime) -> list[int]:
         & (col(OutboxMessage.lease_until) < now)
     )
     async with db.transaction() as session:
-        ids = list(await session.exec(select(OutboxMessage.id).where(stale)))
-        if ids:
-            await session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(ids), stale)
-                .values(uncertain_at=now)
-            )
-    return [i for i in ids if i is not None]
+        marked = await session.exec(
+            update(OutboxMessage)
+            .where(stale)
+            .values(uncertain_at=now)
+            .returning(col(OutboxMessage.id))
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(i for i in marked.scalars() if i is not None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,3 +148,43 @@ async def test_rows_of_other_channels_are_not_claimed(db: Database) -> None:
     await queue(db, 1, channel="console:a")
     assert await outbox.claim_next(db, ["console:b", "console"], T0 + timedelta(hours=1)) is None
     assert await outbox.claim_next(db, ["console:a"], T0 + timedelta(hours=1)) is not None
+
+
+async def test_a_failure_reported_after_the_lease_ran_out_is_uncertain_not_retried(
+    db: Database,
+) -> None:
+    await queue(db, 1)
+
+    class SlowThenFails(RecordingTransport):
+        async def deliver(self, message: OutgoingMessage) -> None:
+            raise ConnectionError("reset after a long wait")  # it may have gone out
+
+    clock = [T0 + timedelta(hours=1)]
+    claim = await outbox.claim_next(db, ["test"], clock[0], lease=timedelta(seconds=1))
+    assert claim is not None
+    await outbox.mark_failed(db, claim, "reset", clock[0] + timedelta(seconds=2))
+    [row] = await rows(db)
+    assert row.uncertain_at is not None
+    relay = OutboxRelay(db, ["test"], SlowThenFails(), clock=lambda: clock[0] + timedelta(hours=1))
+    assert await relay.drain() == 0  # never claimed again
+
+
+async def test_an_unavailable_transport_gives_the_row_back_without_counting(
+    db: Database,
+) -> None:
+    from handlers.relay import TransportUnavailable
+
+    await queue(db, 3)
+    tries: list[str] = []
+
+    class Offline(RecordingTransport):
+        async def deliver(self, message: OutgoingMessage) -> None:
+            tries.append(message.text)
+            raise TransportUnavailable("logged out")
+
+    later = T0 + timedelta(hours=1)
+    assert await OutboxRelay(db, ["test"], Offline(), clock=lambda: later).drain() == 0
+    assert tries == ["第0条"]  # the drain stopped at once
+    assert [(r.attempts, r.claim_token, r.sent_at) for r in await rows(db)] == [(0, None, None)] * 3
+    online = RecordingTransport()
+    assert await OutboxRelay(db, ["test"], online, clock=lambda: later).drain() == 3

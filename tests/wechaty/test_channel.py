@@ -171,3 +171,27 @@ async def test_a_split_message_whose_second_part_fails_is_reported_not_resent(
     assert await relay.drain() == 0  # not claimed again
     assert sent == ["长回复"]
     assert (await outbox.counts(db)).uncertain == 1
+
+
+async def test_delivery_while_disconnected_is_unavailable_not_a_failure(
+    channel: WechatChannel,
+) -> None:
+    from handlers.ports import OutgoingMessage, Target
+    from handlers.relay import TransportUnavailable
+
+    with pytest.raises(TransportUnavailable):
+        await channel.deliver(OutgoingMessage(Target.group("R_1@chatroom"), "你好"))
+
+
+async def test_a_logout_stops_delivery(channel: WechatChannel) -> None:
+    channel.connected.set()
+    await channel._on_logout(None)
+    assert not channel.connected.is_set()
+
+
+def test_an_overlong_account_id_still_fits_the_channel_column(channel: WechatChannel) -> None:
+    channel.account.self_id = "@" + "f" * 64  # a web-protocol contact id
+    first = channel.instance
+    assert len(first) <= 64
+    channel.account.self_id = "@" + "f" * 64
+    assert channel.instance == first  # deterministic
