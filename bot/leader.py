@@ -42,6 +42,10 @@ class Lock(Protocol):
         """Take it if free; True when held (again) by this process."""
         ...
 
+    def still_held(self) -> bool:
+        """True while this process still holds it (a dropped connection loses it)."""
+        ...
+
     def release(self) -> None:
         """Let it go."""
         ...
@@ -59,23 +63,46 @@ class AdvisoryLock:
         if self._conn is not None:
             return True
         conn = self._engine.connect()
-        taken = bool(
-            conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
-        )
-        conn.commit()
+        try:
+            query = text("SELECT pg_try_advisory_lock(:k)")
+            taken = bool(conn.execute(query, {"k": LOCK_KEY}).scalar())
+            conn.commit()
+        except Exception:
+            conn.close()
+            raise
         if taken:
             self._conn = conn
         else:
             conn.close()
         return taken
 
+    def still_held(self) -> bool:
+        """The lock lives as long as its session: ask that session whether it holds it."""
+        if self._conn is None:
+            return False
+        try:
+            query = text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND objid = :k AND pid = pg_backend_pid() AND granted"
+            )
+            held = bool(self._conn.execute(query, {"k": LOCK_KEY}).scalar())
+            self._conn.commit()
+        except Exception:
+            held = False
+        if not held:
+            self._drop()
+        return held
+
     def release(self) -> None:
         """Drop the connection (and with it the lock)."""
+        self._drop()
+        self._engine.dispose()
+
+    def _drop(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None
-        self._engine.dispose()
 
 
 class FileLock:
@@ -98,6 +125,10 @@ class FileLock:
         self._fd = fd
         return True
 
+    def still_held(self) -> bool:
+        """An flock is held until released or until the process dies."""
+        return self._fd is not None
+
     def release(self) -> None:
         """Unlock and close."""
         if self._fd is not None:
@@ -119,18 +150,36 @@ async def lead(
     stop: asyncio.Event,
     start: Callable[[], Awaitable[None]],
     *,
+    stop_leading: Callable[[], None] = lambda: None,
     retry_seconds: float = 5.0,
 ) -> None:
-    """Wait until this process holds ``lock``, then ``start()``; hold it until ``stop``."""
+    """Lead whenever this process can: take ``lock``, ``start()``, and check every few
+    seconds that the lock is still held. On ``stop``, or when the lock is lost (the
+    database restarted), ``stop_leading()`` comes first and only then is the lock let go,
+    so two schedulers never run at once. A failed try is logged and tried again."""
     try:
         while not stop.is_set():
-            if await asyncio.to_thread(lock.try_acquire):
+            if await _attempt(lock.try_acquire):
                 log.info("this process leads: it runs the reminder scheduler")
                 await start()
-                await stop.wait()
-                return
+                while not stop.is_set() and await _attempt(lock.still_held):
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), retry_seconds)
+                stop_leading()
+                if not stop.is_set():
+                    log.warning("the scheduler lock was lost; standing by")
+                continue
             log.info("another process runs the reminder scheduler; standing by")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), retry_seconds)
     finally:
         await asyncio.to_thread(lock.release)
+
+
+async def _attempt(check: Callable[[], bool]) -> bool:
+    """Run a blocking lock call in a thread; a failure counts as no."""
+    try:
+        return await asyncio.to_thread(check)
+    except Exception as err:
+        log.warning("scheduler lock: %r; trying again", err)
+        return False

@@ -81,18 +81,23 @@ def _background(
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(r.run(stop, RELAY_POLL_SECONDS)) for r in relays]
-        tasks += [asyncio.create_task(c.run(stop)) for c in channels]
+        tasks: list[asyncio.Task[None]] = []
         scheduler = ReminderScheduler(runtime.db, runtime.settings) if reminders else None
-        lock = scheduler_lock(runtime.settings.database_url)
-        if scheduler is not None:
-            tasks.append(await _lead_scheduler(lock, scheduler, stop, runtime))
-        yield
-        stop.set()
-        await asyncio.gather(*tasks)
-        if scheduler is not None:
-            scheduler.shutdown()
-        await runtime.close()
+        try:
+            tasks += [asyncio.create_task(r.run(stop, RELAY_POLL_SECONDS)) for r in relays]
+            tasks += [asyncio.create_task(c.run(stop)) for c in channels]
+            if scheduler is not None:
+                lock = scheduler_lock(runtime.settings.database_url)
+                tasks.append(await _lead_scheduler(lock, scheduler, stop, runtime))
+            yield
+        finally:
+            stop.set()
+            for failure in await asyncio.gather(*tasks, return_exceptions=True):
+                if isinstance(failure, BaseException):
+                    log.error("background task ended with %r", failure)
+            if scheduler is not None:
+                scheduler.shutdown()
+            await runtime.close()
 
     return lifecycle
 
@@ -101,20 +106,24 @@ async def _lead_scheduler(
     lock: Lock, scheduler: ReminderScheduler, stop: asyncio.Event, runtime: Runtime
 ) -> asyncio.Task[None]:
     """Run the scheduler only while this process leads (one in total per database). The
-    first try happens now, before serving; a standby keeps trying in the returned task."""
+    first try happens now, before serving; the returned task keeps leading or standing by."""
 
-    async def start() -> None:
-        scheduler.start()
-        log.info("reminder scheduler started (channel %s)", runtime.settings.default_channel)
+    async def start() -> None:  # idempotent: lead() calls it on every (re)acquisition
+        if not scheduler.scheduler.running:
+            scheduler.start()
+            log.info("reminder scheduler started (channel %s)", runtime.settings.default_channel)
 
-    async def already_started() -> None:
-        return None
-
-    leading = await asyncio.to_thread(lock.try_acquire)
-    if leading:
+    if await asyncio.to_thread(lock.try_acquire):
         await start()
-    then = already_started if leading else start
-    return asyncio.create_task(lead(lock, stop, then, retry_seconds=LEADER_RETRY_SECONDS))
+    return asyncio.create_task(
+        lead(
+            lock,
+            stop,
+            start,
+            stop_leading=scheduler.shutdown,
+            retry_seconds=LEADER_RETRY_SECONDS,
+        )
+    )
 
 
 def serve_forever(

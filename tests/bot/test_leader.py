@@ -75,3 +75,57 @@ def test_a_file_lock_is_held_by_one_holder(tmp_path: Path) -> None:
     one.release()
     assert two.try_acquire()
     two.release()
+
+
+class FlakyLock:
+    """Held at first; lost after two checks; then free again; one failure on the way."""
+
+    def __init__(self) -> None:
+        self.checks = 0
+        self.held = False
+        self.failed_once = False
+
+    def try_acquire(self) -> bool:
+        if not self.failed_once:
+            self.failed_once = True
+            raise ConnectionError("database restarting")
+        self.held = True
+        return True
+
+    def still_held(self) -> bool:
+        self.checks += 1
+        if self.checks == 3:
+            self.held = False
+        return self.held
+
+    def release(self) -> None:
+        self.held = False
+
+
+async def test_a_lost_lock_stops_the_scheduler_and_leading_resumes() -> None:
+    import asyncio
+
+    from bot.leader import lead
+
+    events: list[str] = []
+    stop = asyncio.Event()
+    lock = FlakyLock()
+
+    async def start() -> None:
+        events.append("start")
+
+    def stop_leading() -> None:
+        events.append("stop")
+
+    task = asyncio.create_task(
+        lead(lock, stop, start, stop_leading=stop_leading, retry_seconds=0.01)
+    )
+    for _ in range(200):
+        if events.count("start") >= 2:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await task
+    assert events[:3] == ["start", "stop", "start"]  # the failed try did not end leading
+    assert events[-1] == "stop"  # stopped before the lock was let go
+    assert not lock.held
