@@ -98,6 +98,8 @@ class ContactSettings(BaseModel):
     bureau_phone: str = "0000-0000000"
     bureau_email: str = "sfj@county.example"
     legal_aid_hotline: str = "12348"
+    crisis_hotline: str = "12356"  # the national psychological assistance hotline (2025)
+    anti_fraud_hotline: str = "96110"
     legal_aid_centre: str = "县法律援助中心"
 
 

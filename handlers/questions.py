@@ -158,11 +158,17 @@ async def _question(ctx: Context, found: VillagerMessage) -> None:
         contacts=ctx.settings.contacts,
         wants_legal_aid="legal_aid" in found.classification.intents,
     )
+    if found.classification.crisis == "fraud":  # stop the loss before any talk of lawsuits
+        text = texts.fraud_first(ctx.settings.contacts) + "\n" + text
     await ctx.reply(text, [ctx.message.sender_id, *ids])
 
 
 async def _urgent(ctx: Context, found: VillagerMessage) -> None:
-    """G3: answer calmly in the group and alert the counsel and the bureau at once."""
+    """G3: answer calmly in the group and alert the counsel and the bureau at once; a
+    danger to the person's own life is answered privately, never in the group."""
+    if found.classification.crisis == "self_harm":
+        await _self_harm(ctx, found)
+        return
     ticket, counsel = await _open(ctx, found)
     names, ids = _mentions(counsel)
     contacts = ctx.settings.contacts
@@ -202,3 +208,61 @@ async def _complaint(ctx: Context, found: VillagerMessage) -> None:
         ),
         [ctx.message.sender_id],
     )
+
+
+async def _self_harm(ctx: Context, found: VillagerMessage) -> None:
+    """A caring private reply with the crisis hotline; the counsel and the bureau get the
+    person's contact, which is what they need to call (G3, G4: nothing said in the group)."""
+    ticket, counsel = await _open(ctx, found)
+    contacts = ctx.settings.contacts
+    me = Target.person(ctx.message.sender_id)
+    await ctx.chat.say(me, texts.self_harm_reply(name=ctx.message.sender_name, contacts=contacts))
+    alert = texts.self_harm_alert(
+        village=found.village.name,
+        asker=ctx.message.sender_name,
+        contact=f"微信 {ctx.message.sender_id}",
+        ticket=ticket,
+        text=mask_personal_numbers(ctx.message.text),
+    )
+    place = await directory.place_of(ctx.session, found.village)
+    bureau = await directory.bureau_contact(ctx.session, place.county)
+    for person in [*_mentions(counsel)[1], *([bureau] if bureau else [])]:
+        await ctx.chat.say(Target.person(person), alert)
+
+
+async def private_self_harm(ctx: Context) -> Classification | None:
+    """Matches a private message, from someone who is not a counsel, about ending their life."""
+    if ctx.message.is_group:
+        return None
+    found = ctx.language.classify(ctx.message.text)
+    if found.crisis != "self_harm":
+        return None
+    counsel = await directory.counsel_by_chat_id(
+        ctx.session, ctx.message.sender_id, ctx.message.sender_aliases
+    )
+    return found if counsel is None else None
+
+
+@router.route(private_self_harm)
+async def answer_self_harm_privately(ctx: Context, _: Classification) -> None:
+    """The same care as in a group; the alert goes to the counsel of the village the person
+    asked in before, when there is one."""
+    await ctx.reply(
+        texts.self_harm_reply(name=ctx.message.sender_name, contacts=ctx.settings.contacts)
+    )
+    village_id = await questions.latest_village_of(ctx.session, ctx.message.sender_id)
+    village = await directory.village_by_id(ctx.session, village_id) if village_id else None
+    if village is None:
+        return
+    counsel = await directory.counsel_of_village(ctx.session, village.id, ctx.today)
+    place = await directory.place_of(ctx.session, village)
+    bureau = await directory.bureau_contact(ctx.session, place.county)
+    alert = texts.self_harm_alert(
+        village=village.name,
+        asker=ctx.message.sender_name,
+        contact=f"微信 {ctx.message.sender_id}",
+        ticket=None,
+        text=mask_personal_numbers(ctx.message.text),
+    )
+    for person in [*_mentions(counsel)[1], *([bureau] if bureau else [])]:
+        await ctx.chat.say(Target.person(person), alert)

@@ -25,7 +25,7 @@ from nlp.lexicon import (
     load_userdict,
 )
 from nlp.segment import Segmenter, SubstringScanner
-from nlp.types import CATEGORIES, Classification, Intent
+from nlp.types import CATEGORIES, Classification, Crisis, Intent
 
 #: intents that always make a message worth answering
 ACTION_INTENTS: Final[frozenset[Intent]] = frozenset({"urgent", "legal_aid", "complaint"})
@@ -111,6 +111,8 @@ class Classifier:
         hits = [*words, *self._pattern_hits(found)]
         scores = _scores(hits)
         kinds = {cue.kind for cue in _complete(self._cues_by_first, found)}
+        if "self_harm" in kinds:
+            kinds.add("urgent")  # a danger to life is urgent in every way (G3)
         if self._ask_end is not None and "ask" not in kinds and self._ends_asking(text, found):
             kinds.add(ASK_END)
         top = max(scores.values(), default=0.0)
@@ -120,7 +122,13 @@ class Classifier:
             confidence = _other_confidence(scores, self.lexicon.strong)
         intents: set[Intent] = {"question" if question else "chitchat"}
         intents.update(k for k in ACTION_INTENTS if k in kinds)
-        return Classification(category, round(confidence, 3), _keywords(hits), frozenset(intents))
+        return Classification(
+            category,
+            round(confidence, 3),
+            _keywords(hits),
+            frozenset(intents),
+            _crisis(kinds),
+        )
 
     def _keyword_hits(self, tokens: Sequence[str]) -> list[_Hit]:
         """Lexicon words among the tokens, skipping negated ones (``不是借钱的事``)."""
@@ -330,6 +338,15 @@ def default_classifier() -> Classifier:
 def classify(text: str) -> Classification:
     """Classify one villager message with the shared default classifier."""
     return default_classifier().classify(text)
+
+
+def _crisis(kinds: set[str]) -> Crisis | None:
+    """Which risk the cues show, the most serious first."""
+    if "self_harm" in kinds:
+        return "self_harm"
+    if "urgent" in kinds:
+        return "group"
+    return "fraud" if "fraud" in kinds else None
 
 
 def classification_to_json(result: Classification) -> dict[str, Any]:

@@ -18,9 +18,12 @@ LEXICON_FILE: Final = "lexicon.tsv"
 INTENTS_FILE: Final = "intents.tsv"
 USERDICT_FILE: Final = "userdict.txt"
 
-#: intent cue kinds in intents.tsv: the three reported intents plus five helpers
+#: intent cue kinds in intents.tsv: the three reported intents, five helpers, and the two
+#: kinds of crisis that change the reply (self-harm is also urgent)
 CUE_KINDS: Final = (
     "urgent",
+    "self_harm",
+    "fraud",
     "legal_aid",
     "complaint",
     "ask",

@@ -24,6 +24,7 @@ CATEGORIES: Final = (
 )
 
 Intent = Literal["question", "chitchat", "legal_aid", "complaint", "urgent"]
+Crisis = Literal["group", "self_harm", "fraud"]
 INTENTS: Final[tuple[Intent, ...]] = ("question", "chitchat", "legal_aid", "complaint", "urgent")
 
 
@@ -34,13 +35,16 @@ class Classification:
     ``category`` is one of :data:`CATEGORIES`; ``confidence`` lies in [0, 1];
     ``keywords`` are the lexicon entries that matched, strongest first; ``intents``
     holds ``question`` or ``chitchat`` (exactly one) plus any of ``legal_aid``,
-    ``complaint``, ``urgent``.
+    ``complaint``, ``urgent``. ``crisis`` says which risk it is: ``group`` (a group
+    incident, urgent), ``self_harm`` (urgent, answered privately) or ``fraud`` (just
+    cheated: call 110 and the anti-fraud line first).
     """
 
     category: str
     confidence: float
     keywords: tuple[str, ...] = ()
     intents: frozenset[Intent] = field(default_factory=frozenset)
+    crisis: Crisis | None = None  # which kind of risk, when the reply must differ
 
     @property
     def is_question(self) -> bool:

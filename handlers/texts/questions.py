@@ -80,3 +80,34 @@ def nothing_to_close(*, names: Sequence[str], tickets: Sequence[int]) -> str:
         f"没有找到可以结案的问题：{what}。只能结本群、您负责的村里尚未答复的问题；"
         "编号见机器人登记时的回复。"
     )
+
+
+def self_harm_reply(*, name: str, contacts: ContactSettings) -> str:
+    """To the person, privately, when a message speaks of ending their life (G3)."""
+    return "\n".join(
+        [
+            f"{name}，看到您说的话，我们很担心您。您不是一个人，先照顾好自己：",
+            f"· 心理援助热线 {contacts.crisis_hotline}（24 小时，可以只是说说话）",
+            "· 有生命危险，请马上拨打 120 或 110",
+            "本村法律顾问会私下联系您，您遇到的事，我们一起想办法。",
+        ]
+    )
+
+
+def self_harm_alert(
+    *, village: str, asker: str, contact: str, ticket: int | None, text: str
+) -> str:
+    """To the counsel and the bureau: who, how to reach them, what they said (G3)."""
+    where = f"，问题 #{ticket}" if ticket else "，私聊机器人"
+    return (
+        f"【紧急·自伤风险】{village} {asker}（联系：{contact}{where}）说：{text}\n"
+        "请立即私下联系本人，必要时报警（110）或叫救护车（120）。请勿在群里公开此事。"
+    )
+
+
+def fraud_first(contacts: ContactSettings) -> str:
+    """The first line of the answer to someone just cheated: stop the loss first."""
+    return (
+        f"【先防损失】刚被骗请立即拨打 110 报警，并拨打反诈专线 {contacts.anti_fraud_hotline}；"
+        "不要再转账，保存好转账记录和聊天记录。"
+    )

@@ -89,3 +89,14 @@ async def waiting_since(session: AsyncSession, cutoff: datetime) -> list[Questio
     """Open questions asked at or before ``cutoff``, by ticket number (G6)."""
     stmt = select(Question).where(Question.status == "open", col(Question.asked_at) <= cutoff)
     return list(await session.exec(stmt.order_by(col(Question.id))))
+
+
+async def latest_village_of(session: AsyncSession, asker_id: str) -> str | None:
+    """The village of the latest question this person asked, if any."""
+    stmt = (
+        select(Question.village_id)
+        .where(Question.asker_id == asker_id)
+        .order_by(col(Question.asked_at).desc())
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()
