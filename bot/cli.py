@@ -9,6 +9,7 @@ import click
 
 from bot.commands import (
     chat,
+    complaints,
     db,
     demo,
     group,
@@ -49,5 +50,6 @@ for command in (
     reports.campaign,
     reminders.reminders,
     outbox.outbox,
+    complaints.complaints,
 ):
     main.add_command(command)

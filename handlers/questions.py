@@ -18,6 +18,10 @@ from storage.services.questions import NewQuestion
 router = Router()
 
 _TICKET = re.compile(r"#(\d{1,9})")
+# 「投诉」 alone says what it is, even with no one named (the classifier wants a target)
+_BARE_COMPLAINT = re.compile(
+    r"^\s*(?:我要|我想)?投诉(?:律师|法律顾问|顾问|你们)?\s*[!！。.～~]*\s*$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +114,7 @@ async def villager_speaks(ctx: Context, found: VillagerMessage) -> None:
     c = found.classification
     if c.is_urgent:
         await _urgent(ctx, found)
-    elif "complaint" in c.intents:
+    elif "complaint" in c.intents or _BARE_COMPLAINT.match(ctx.message.text):
         await _complaint(ctx, found)
     elif c.is_question:
         await _question(ctx, found)
@@ -189,12 +193,19 @@ async def _urgent(ctx: Context, found: VillagerMessage) -> None:
 
 
 async def _complaint(ctx: Context, found: VillagerMessage) -> None:
-    """Q10: record the complaint and publish the complaint channels."""
-    counsel = await directory.counsel_of_village(ctx.session, found.village.id, ctx.today)
+    """Q10: record the complaint; answer the complainant privately (never @-named in a
+    group the counsel reads) and tell the county bureau at once."""
+    await _record_complaint(ctx, found.village)
+
+
+async def _record_complaint(ctx: Context, village: Village | None) -> None:
+    counsel = (
+        await directory.counsel_of_village(ctx.session, village.id, ctx.today) if village else []
+    )
     complaint = await complaints.record_complaint(
         ctx.session,
         NewComplaint(
-            village_id=found.village.id,
+            village_id=village.id if village else None,
             counsel_id=counsel[0].id if counsel else None,
             complainant_id=ctx.message.sender_id,
             text=ctx.message.text,
@@ -202,12 +213,27 @@ async def _complaint(ctx: Context, found: VillagerMessage) -> None:
         ),
     )
     assert complaint.id is not None
-    await ctx.reply(
+    contacts = ctx.settings.contacts
+    await ctx.chat.say(
+        Target.person(ctx.message.sender_id),
         texts.complaint_reply(
-            asker=ctx.message.sender_name, number=complaint.id, contacts=ctx.settings.contacts
+            asker=ctx.message.sender_name, number=complaint.id, contacts=contacts
         ),
-        [ctx.message.sender_id],
     )
+    if village is None:
+        return
+    place = await directory.place_of(ctx.session, village)
+    bureau = await directory.bureau_contact(ctx.session, place.county)
+    if bureau:
+        notice = texts.complaint_notice(
+            number=complaint.id,
+            village=village.name,
+            complainant=ctx.message.sender_name,
+            contact=f"微信 {ctx.message.sender_id}",
+            counsel="、".join(c.name for c in counsel),
+            text=complaint.text,
+        )
+        await ctx.chat.say(Target.person(bureau), notice)
 
 
 async def _self_harm(ctx: Context, found: VillagerMessage) -> None:
@@ -266,3 +292,24 @@ async def answer_self_harm_privately(ctx: Context, _: Classification) -> None:
     )
     for person in [*_mentions(counsel)[1], *([bureau] if bureau else [])]:
         await ctx.chat.say(Target.person(person), alert)
+
+
+async def private_complaint(ctx: Context) -> bool | None:
+    """Matches a complaint sent privately by someone who is not a counsel."""
+    if ctx.message.is_group:
+        return None
+    text = ctx.message.text
+    if not (_BARE_COMPLAINT.match(text) or "complaint" in ctx.language.classify(text).intents):
+        return None
+    counsel = await directory.counsel_by_chat_id(
+        ctx.session, ctx.message.sender_id, ctx.message.sender_aliases
+    )
+    return True if counsel is None else None
+
+
+@router.route(private_complaint)
+async def record_private_complaint(ctx: Context, _: bool) -> None:
+    """Q10: a private complaint is recorded too, for the village the person asked in."""
+    village_id = await questions.latest_village_of(ctx.session, ctx.message.sender_id)
+    village = await directory.village_by_id(ctx.session, village_id) if village_id else None
+    await _record_complaint(ctx, village)

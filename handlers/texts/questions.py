@@ -57,9 +57,9 @@ def urgent_alert(*, village: str, asker: str, ticket: int, text: str) -> str:
 
 
 def complaint_reply(*, asker: str, number: int, contacts: ContactSettings) -> str:
-    """The answer to a complaint about the service (Q10)."""
+    """The private answer to a complaint about the service (Q10)."""
     return (
-        f"{mention(asker)} 您的意见已记录（投诉编号 C{number}），县司法局会核实处理。\n"
+        f"{asker}，您的意见已记录（投诉编号 C{number}），县司法局会核实处理。\n"
         f"您也可以直接投诉：电话 {contacts.bureau_phone}，邮箱 {contacts.bureau_email}，"
         f"省司法厅投诉邮箱 {contacts.complaint_email}。"
     )
@@ -110,4 +110,15 @@ def fraud_first(contacts: ContactSettings) -> str:
     return (
         f"【先防损失】刚被骗请立即拨打 110 报警，并拨打反诈专线 {contacts.anti_fraud_hotline}；"
         "不要再转账，保存好转账记录和聊天记录。"
+    )
+
+
+def complaint_notice(
+    *, number: int, village: str, complainant: str, contact: str, counsel: str, text: str
+) -> str:
+    """To the county bureau contact, at once: a complaint about the service (Q10)."""
+    return (
+        f"【投诉 C{number}】{village} {complainant}（{contact}）投诉"
+        f"{('法律顾问 ' + counsel) if counsel else '本村法律服务'}：{text}\n"
+        f"请核实处理，处理后用 vcbot complaints close {number} 记录结果。"
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Complaint
+from storage.errors import Conflict, InvalidInput, NotFound
+from storage.models import AuditEntry, Complaint, Counsel, County, Town, Village
 from storage.privacy import mask_personal_numbers
 
 
@@ -33,4 +35,73 @@ async def record_complaint(session: AsyncSession, new: NewComplaint) -> Complain
     )
     session.add(complaint)
     await session.flush()
+    return complaint
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintView:
+    """A complaint with the names a bureau reads it by."""
+
+    complaint: Complaint
+    village: str
+    county: str
+    counsel: str
+
+
+async def list_complaints(
+    session: AsyncSession, *, status: str | None = "open", county: str | None = None
+) -> list[ComplaintView]:
+    """Complaints, newest first: open ones by default, optionally of one county."""
+    stmt = (
+        select(Complaint, Village, County, Counsel)
+        .join(Village, col(Village.id) == col(Complaint.village_id), isouter=True)
+        .join(Town, col(Town.id) == col(Village.town_id), isouter=True)
+        .join(County, col(County.id) == col(Town.county_id), isouter=True)
+        .join(Counsel, col(Counsel.id) == col(Complaint.counsel_id), isouter=True)
+        .order_by(col(Complaint.id).desc())
+    )
+    if status is not None:
+        stmt = stmt.where(Complaint.status == status)
+    if county is not None:
+        stmt = stmt.where(County.name == county)
+    return [
+        ComplaintView(c, v.name if v else "", k.name if k else "", lawyer.name if lawyer else "")
+        for c, v, k, lawyer in await session.exec(stmt)
+    ]
+
+
+async def get_complaint(session: AsyncSession, number: int) -> ComplaintView:
+    """One complaint by its number; NotFound otherwise."""
+    for view in await list_complaints(session, status=None):
+        if view.complaint.id == number:
+            return view
+    raise NotFound(f"没有编号为 C{number} 的投诉")
+
+
+async def close_complaint(
+    session: AsyncSession, number: int, *, resolution: str, actor: str, now: datetime
+) -> Complaint:
+    """Record how a complaint was handled; the change is audited."""
+    if not resolution.strip():
+        raise InvalidInput("请写明处理结果（--resolution）")
+    complaint = await session.get(Complaint, number)
+    if complaint is None:
+        raise NotFound(f"没有编号为 C{number} 的投诉")
+    if complaint.status != "open":
+        raise Conflict(f"投诉 C{number} 已于 {complaint.handled_at:%Y-%m-%d} 处理完毕")
+    before = {"status": complaint.status}
+    complaint.status, complaint.handled_at = "handled", now
+    complaint.handled_by, complaint.resolution = actor, mask_personal_numbers(resolution.strip())
+    session.add(complaint)
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor,
+            action="close",
+            entity="complaint",
+            entity_id=str(number),
+            before=before,
+            after={"status": "handled", "resolution": complaint.resolution},
+        )
+    )
     return complaint
