@@ -148,6 +148,32 @@ def _mentions(counsel: list[Counsel]) -> tuple[list[str], list[str]]:
     return [c.name for c in counsel], [c.wechat for c in counsel if c.wechat]
 
 
+async def _bureau_of(ctx: Context, village: Village) -> str | None:
+    """The chat id of the bureau contact of the village's county, if set."""
+    place = await directory.place_of(ctx.session, village)
+    return await directory.bureau_contact(ctx.session, place.county)
+
+
+async def _alert(ctx: Context, village: Village, counsel: list[Counsel], text: str) -> None:
+    """Tell the village's counsel and its county bureau contact, privately (G3, Q10)."""
+    bureau = await _bureau_of(ctx, village)
+    for person in [*_mentions(counsel)[1], *([bureau] if bureau else [])]:
+        await ctx.chat.say(Target.person(person), text)
+
+
+async def _sender_is_counsel(ctx: Context) -> bool:
+    found = await directory.counsel_by_chat_id(
+        ctx.session, ctx.message.sender_id, ctx.message.sender_aliases
+    )
+    return found is not None
+
+
+async def _village_asked_in(ctx: Context) -> Village | None:
+    """The village where the sender last asked a question (for a private message)."""
+    village_id = await questions.latest_village_of(ctx.session, ctx.message.sender_id)
+    return await directory.village_by_id(ctx.session, village_id) if village_id else None
+
+
 async def _question(ctx: Context, found: VillagerMessage) -> None:
     ticket, counsel = await _open(ctx, found)
     guide = ctx.language.guidance(found.classification.category)
@@ -186,10 +212,7 @@ async def _urgent(ctx: Context, found: VillagerMessage) -> None:
         ticket=ticket,
         text=mask_personal_numbers(ctx.message.text),
     )
-    place = await directory.place_of(ctx.session, found.village)
-    bureau = await directory.bureau_contact(ctx.session, place.county)
-    for person in [*ids, *([bureau] if bureau else [])]:
-        await ctx.chat.say(Target.person(person), alert)
+    await _alert(ctx, found.village, counsel, alert)
 
 
 async def _complaint(ctx: Context, found: VillagerMessage) -> None:
@@ -222,8 +245,7 @@ async def _record_complaint(ctx: Context, village: Village | None) -> None:
     )
     if village is None:
         return
-    place = await directory.place_of(ctx.session, village)
-    bureau = await directory.bureau_contact(ctx.session, place.county)
+    bureau = await _bureau_of(ctx, village)
     if bureau:
         notice = texts.complaint_notice(
             number=complaint.id,
@@ -250,10 +272,7 @@ async def _self_harm(ctx: Context, found: VillagerMessage) -> None:
         ticket=ticket,
         text=mask_personal_numbers(ctx.message.text),
     )
-    place = await directory.place_of(ctx.session, found.village)
-    bureau = await directory.bureau_contact(ctx.session, place.county)
-    for person in [*_mentions(counsel)[1], *([bureau] if bureau else [])]:
-        await ctx.chat.say(Target.person(person), alert)
+    await _alert(ctx, found.village, counsel, alert)
 
 
 async def private_self_harm(ctx: Context) -> Classification | None:
@@ -261,12 +280,9 @@ async def private_self_harm(ctx: Context) -> Classification | None:
     if ctx.message.is_group:
         return None
     found = ctx.language.classify(ctx.message.text)
-    if found.crisis != "self_harm":
+    if found.crisis != "self_harm" or await _sender_is_counsel(ctx):
         return None
-    counsel = await directory.counsel_by_chat_id(
-        ctx.session, ctx.message.sender_id, ctx.message.sender_aliases
-    )
-    return found if counsel is None else None
+    return found
 
 
 @router.route(private_self_harm)
@@ -276,13 +292,10 @@ async def answer_self_harm_privately(ctx: Context, _: Classification) -> None:
     await ctx.reply(
         texts.self_harm_reply(name=ctx.message.sender_name, contacts=ctx.settings.contacts)
     )
-    village_id = await questions.latest_village_of(ctx.session, ctx.message.sender_id)
-    village = await directory.village_by_id(ctx.session, village_id) if village_id else None
+    village = await _village_asked_in(ctx)
     if village is None:
         return
     counsel = await directory.counsel_of_village(ctx.session, village.id, ctx.today)
-    place = await directory.place_of(ctx.session, village)
-    bureau = await directory.bureau_contact(ctx.session, place.county)
     alert = texts.self_harm_alert(
         village=village.name,
         asker=ctx.message.sender_name,
@@ -290,8 +303,7 @@ async def answer_self_harm_privately(ctx: Context, _: Classification) -> None:
         ticket=None,
         text=mask_personal_numbers(ctx.message.text),
     )
-    for person in [*_mentions(counsel)[1], *([bureau] if bureau else [])]:
-        await ctx.chat.say(Target.person(person), alert)
+    await _alert(ctx, village, counsel, alert)
 
 
 async def private_complaint(ctx: Context) -> bool | None:
@@ -301,15 +313,10 @@ async def private_complaint(ctx: Context) -> bool | None:
     text = ctx.message.text
     if not (_BARE_COMPLAINT.match(text) or "complaint" in ctx.language.classify(text).intents):
         return None
-    counsel = await directory.counsel_by_chat_id(
-        ctx.session, ctx.message.sender_id, ctx.message.sender_aliases
-    )
-    return True if counsel is None else None
+    return None if await _sender_is_counsel(ctx) else True
 
 
 @router.route(private_complaint)
 async def record_private_complaint(ctx: Context, _: bool) -> None:
     """Q10: a private complaint is recorded too, for the village the person asked in."""
-    village_id = await questions.latest_village_of(ctx.session, ctx.message.sender_id)
-    village = await directory.village_by_id(ctx.session, village_id) if village_id else None
-    await _record_complaint(ctx, village)
+    await _record_complaint(ctx, await _village_asked_in(ctx))
