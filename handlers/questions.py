@@ -18,6 +18,8 @@ from storage.services.questions import NewQuestion
 router = Router()
 
 _TICKET = re.compile(r"#(\d{1,9})")
+# a cadre's notice to the whole group (「@所有人 明天上午九点在村委会开会…」)
+_NOTICE = re.compile(r"@所有人|@全体成员|@everyone", re.IGNORECASE)
 # 「投诉」 alone says what it is, even with no one named (the classifier wants a target)
 _BARE_COMPLAINT = re.compile(
     r"^\s*(?:我要|我想)?投诉(?:律师|法律顾问|顾问|你们)?\s*[!！。.～~]*\s*$"
@@ -114,6 +116,8 @@ async def villager_speaks(ctx: Context, found: VillagerMessage) -> None:
     c = found.classification
     if c.is_urgent:
         await _urgent(ctx, found)
+    elif _NOTICE.search(ctx.message.text):  # a notice to everyone is never a question
+        return
     elif "complaint" in c.intents or _BARE_COMPLAINT.match(ctx.message.text):
         await _complaint(ctx, found)
     elif c.is_question:
