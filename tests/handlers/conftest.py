@@ -9,6 +9,7 @@ from itertools import count
 
 import pytest
 
+from bot.language import NlpLanguage
 from config import Settings
 from handlers.dispatcher import Dispatcher
 from handlers.ports import IncomingMessage, OutgoingMessage
@@ -105,3 +106,22 @@ class Talk:
 def talk(dispatcher: Dispatcher, relay: OutboxRelay, transport: RecordingTransport) -> Talk:
     """A conversation with the bot over the test channel."""
     return Talk(dispatcher, relay, transport)
+
+
+@pytest.fixture(scope="session")
+def real_language() -> NlpLanguage:
+    """The real classifier (loaded once), for tests whose point is what it decides."""
+    return NlpLanguage.load()
+
+
+@pytest.fixture
+def real_talk(
+    dispatcher: Dispatcher,
+    db: Database,
+    settings: Settings,
+    real_language: NlpLanguage,
+    relay: OutboxRelay,
+    transport: RecordingTransport,
+) -> Talk:
+    """The same conversation as ``talk``, classified by the real classifier."""
+    return Talk(Dispatcher(db, settings, real_language, all_routers()), relay, transport)

@@ -8,39 +8,19 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
-from bot.language import NlpLanguage
-from config import Settings
-from handlers.dispatcher import Dispatcher
 from handlers.ports import Target
-from handlers.relay import OutboxRelay
-from handlers.routing import all_routers
 from storage.db import Database
 from storage.models import County
-from tests.fakes import RecordingTransport
 from tests.handlers.conftest import COUNSEL_WX, GROUP, Say, Talk
 
 
-@pytest.fixture(scope="module")
-def language() -> NlpLanguage:
-    """The real classifier: the crisis kind comes from its data."""
-    return NlpLanguage.load()
-
-
-@pytest.fixture
-async def real_talk(
-    dispatcher: Dispatcher,
-    db: Database,
-    settings: Settings,
-    language: NlpLanguage,
-    relay: OutboxRelay,
-    transport: RecordingTransport,
-) -> Talk:
-    """The conversation of the handler tests, classified for real; a bureau contact set."""
+@pytest.fixture(autouse=True)
+async def bureau(real_talk: Talk, db: Database) -> None:
+    """示范县's bureau contact, who is alerted too."""
     async with db.transaction() as s:
         await s.exec(
             update(County).where(col(County.name) == "示范县").values(bureau_contact_id="wx_sfj")
         )
-    return Talk(Dispatcher(db, settings, language, all_routers()), relay, transport)
 
 
 async def test_self_harm_in_the_group_is_answered_privately_only(real_talk: Talk, msg: Say) -> None:

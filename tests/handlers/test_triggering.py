@@ -6,34 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.language import NlpLanguage
-from config import Settings
-from handlers.dispatcher import Dispatcher
-from handlers.relay import OutboxRelay
-from handlers.routing import all_routers
 from storage.db import Database
 from storage.models import Question
-from tests.fakes import RecordingTransport
 from tests.handlers.conftest import Say, Talk
-
-
-@pytest.fixture(scope="module")
-def language() -> NlpLanguage:
-    """The real classifier."""
-    return NlpLanguage.load()
-
-
-@pytest.fixture
-def real_talk(
-    dispatcher: Dispatcher,
-    db: Database,
-    settings: Settings,
-    language: NlpLanguage,
-    relay: OutboxRelay,
-    transport: RecordingTransport,
-) -> Talk:
-    """The handler tests' conversation, classified for real."""
-    return Talk(Dispatcher(db, settings, language, all_routers()), relay, transport)
 
 
 async def tickets(db: Database) -> int:
