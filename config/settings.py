@@ -80,6 +80,24 @@ class LimitSettings(BaseModel):
     date_window_years: int = Field(10, ge=1, le=100)  # dates this far from today at most
 
 
+class ConversationSettings(BaseModel):
+    """How the bot holds a conversation in a busy group (issue 10)."""
+
+    merge_window_seconds: int = Field(90, ge=0, le=3600)  # one person's lines: one question
+    rating_window_hours: int = Field(72, ge=1, le=720)  # a rating is taken this long after
+    rating_quiet_days: int = Field(30, ge=0, le=366)  # no new prompt after a recent rating
+    evidence_minutes: int = Field(15, ge=1, le=1440)  # proposed off-site minutes per answer
+    evidence_window_hours: int = Field(24, ge=1, le=168)  # 「1」 confirms answers this recent
+    max_visit_hours: int = Field(12, ge=1, le=24)  # a longer 到村…离村 is refused
+    default_visit_place: str = "村委会"
+    # the longest message each channel kind takes; a longer one is split, numbered (1/3)
+    message_chars: dict[str, int] = {"wechat": 1500, "simulator": 2000, "console": 2000}
+
+    def chars_for(self, channel: str) -> int:
+        """The limit of a channel instance (``wechat:acct`` -> ``wechat``), default 1500."""
+        return self.message_chars.get(channel.split(":", 1)[0], 1500)
+
+
 class WechatSettings(BaseModel):
     """The WeChat channel through a Wechaty puppet service (issue 9); the token is
     ``puppet_token``. WECHATY_PUPPET_SERVICE_ENDPOINT / _TOKEN are read when these are unset."""
@@ -123,6 +141,7 @@ class Settings(BaseSettings):
     contacts: ContactSettings = ContactSettings()
     limits: LimitSettings = LimitSettings()
     wechat: WechatSettings = WechatSettings()
+    conversation: ConversationSettings = ConversationSettings()
     data_dir: Path | None = None  # overrides config/data (lexicon, guidance texts)
     default_channel: str = "wechat"  # outbox channel of proactive messages (reminders)
 

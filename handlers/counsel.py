@@ -7,32 +7,37 @@ commands gets a one-line answer and no counsel data.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from handlers import evidence, schedule
 from handlers.context import Context, Router
+from handlers.counsel_common import progress_line, village_month_line, villages_by_name
 from handlers.counsel_parse import parse_leave, parse_record
 from handlers.texts import counsel as texts
-from handlers.texts.common import md_hm
+from handlers.texts.common import md, md_hm
 from storage.errors import InvalidInput, NotFound
 from storage.ledger_terms import CHANNEL_LABELS
 from storage.models import Counsel
 from storage.periods import Month
-from storage.quota import MonthResult
 from storage.services import directory, visits
 from storage.services.leave import add_leave, cancel_leave
-from storage.services.ledger import Actor, EntryDraft, add_entry, delete_entry
+from storage.services.ledger import Actor, EntryDraft, add_entry, delete_entry, last_entry_by
 from storage.services.reports.month import month_report
 from storage.services.scope import Scope
 
 router = Router()
 
 _COMMAND = re.compile(
-    r"^\s*(?P<verb>记录|登记服务|本月进度|进度|删除记录|撤销记录|取消请假|请假)\s*(?P<rest>.*)$",
+    r"^\s*(?P<verb>记录|登记服务|本月进度|上月进度|进度|删除记录|撤销记录|撤销|取消请假|请假"
+    r"|取消排班|我的排班|排班|驻村|到村|离村)\s*(?P<rest>.*)$",
     re.S,
 )
 _PROGRESS = {"本月进度", "进度"}
 _DELETE = {"删除记录", "撤销记录"}
+# 「1」 or 「1 20分钟」: the counsel confirms that their answers in the group be logged
+_CONFIRM_EVIDENCE = re.compile(r"^\s*1\s*(?P<minutes>\S+)?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,16 +76,27 @@ async def run_command(ctx: Context, cmd: CounselCommand) -> None:
     """Dispatch to the command; a non-counsel gets a short refusal."""
     if cmd.counsel is None:
         await ctx.reply(texts.COUNSEL_ONLY)
-    elif cmd.verb in _PROGRESS:
-        await ctx.reply(await _progress(ctx, cmd.counsel))
-    elif cmd.verb in _DELETE:
-        await _delete(ctx, cmd.counsel, cmd.rest)
-    elif cmd.verb == "请假":
-        await _leave(ctx, cmd.counsel, cmd.rest)
-    elif cmd.verb == "取消请假":
-        await _cancel_leave(ctx, cmd.counsel)
-    else:
-        await _record(ctx, cmd.counsel, cmd.rest)
+        return
+    action = _ACTIONS.get(cmd.verb, _record)
+    await action(ctx, cmd.counsel, cmd.rest)
+
+
+async def confirm_evidence(ctx: Context) -> tuple[Counsel, str] | None:
+    """Matches a counsel's private 「1」 (or 「1 20分钟」)."""
+    found = _CONFIRM_EVIDENCE.match(ctx.message.text)
+    if ctx.message.is_group or found is None:
+        return None
+    counsel = await directory.counsel_by_chat_id(
+        ctx.session, ctx.message.sender_id, ctx.message.sender_aliases
+    )
+    return None if counsel is None else (counsel, found["minutes"] or "")
+
+
+@router.route(confirm_evidence)
+async def log_answers(ctx: Context, found: tuple[Counsel, str]) -> None:
+    """Q12: the counsel's answers in the group become off-site WeChat entries, each
+    citing its ticket as evidence."""
+    await evidence.log_answers(ctx, *found)
 
 
 @router.route(counsel_chatting)
@@ -89,24 +105,8 @@ async def counsel_menu(ctx: Context, _: Counsel) -> None:
     await ctx.reply(texts.COUNSEL_HELP)
 
 
-async def _villages(ctx: Context, counsel: Counsel) -> dict[str, str]:
-    """The counsel's villages of this month and last (a late entry for last month is
-    still accepted until it closes), by name, short name and id."""
-    month = Month.of(ctx.today)
-    found = await directory.villages_of_counsel(
-        ctx.session, counsel.id, month.previous().first, month.last
-    )
-    names: dict[str, str] = {}
-    for v in found:
-        names |= {v.name: v.id, v.id: v.id}
-        short = v.name.removesuffix("村").removesuffix("社区")
-        if len(short) >= 2:
-            names.setdefault(short, v.id)
-    return names
-
-
 async def _record(ctx: Context, counsel: Counsel, rest: str) -> None:
-    villages = await _villages(ctx, counsel)
+    villages = await villages_by_name(ctx, counsel)
     if not villages:
         raise NotFound(texts.NO_VILLAGES)
     cmd = parse_record(rest, ctx.today, villages)
@@ -128,17 +128,7 @@ async def _record(ctx: Context, counsel: Counsel, rest: str) -> None:
     )
     assert entry.id is not None
     village = await directory.village_by_id(ctx.session, cmd.village_id)
-    rows = await month_report(
-        ctx.session, Month.of(cmd.day), ctx.settings, ctx.today, Scope(counsel_id=counsel.id)
-    )
-    line = next(
-        (
-            _line(ctx, r.result, r.pair.village_name)
-            for r in rows
-            if r.pair.village_id == cmd.village_id
-        ),
-        "",
-    )
+    line = await village_month_line(ctx, counsel.id, cmd.village_id, cmd.day)
     await ctx.reply(
         texts.record_saved(
             entry_id=entry.id,
@@ -151,38 +141,41 @@ async def _record(ctx: Context, counsel: Counsel, rest: str) -> None:
     )
 
 
-def _status_key(r: MonthResult) -> str:
-    """The label key: a month in progress that already satisfies both parts says so."""
-    done = r.status == "in_progress" and r.hours_met and r.visits_met
-    return "in_progress_met" if done else r.status
+async def _progress(ctx: Context, counsel: Counsel, _: str) -> None:
+    await ctx.reply(await _month_text(ctx, counsel, Month.of(ctx.today)))
 
 
-def _line(ctx: Context, r: MonthResult, village: str) -> str:
-    quota = ctx.settings.quota
-    return texts.village_progress(
-        village=village,
-        status=_status_key(r),
-        credited=r.credited,
-        required=r.required,
-        onsite=r.onsite,
-        offsite_credited=r.offsite_credited,
-        cap=quota.offsite_cap_minutes,
-        visits=r.visits,
-        shortfall=r.shortfall,
-        flexible=r.flexible,
-        halfyear_onsite=r.halfyear_onsite,
-        halfyear_required=quota.flexible_halfyear_onsite_minutes,
-    )
+async def _last_month(ctx: Context, counsel: Counsel, _: str) -> None:
+    month = Month.of(ctx.today).previous()
+    await ctx.reply(await _month_text(ctx, counsel, month, this_month=False))
 
 
-async def _progress(ctx: Context, counsel: Counsel) -> str:
-    month = Month.of(ctx.today)
+async def _month_text(
+    ctx: Context, counsel: Counsel, month: Month, *, this_month: bool = True
+) -> str:
     rows = await month_report(
         ctx.session, month, ctx.settings, ctx.today, Scope(counsel_id=counsel.id)
     )
-    return texts.month_progress(
-        str(month), [_line(ctx, r.result, r.pair.village_name) for r in rows]
+    lines = [progress_line(ctx, r.result, r.pair.village_name) for r in rows]
+    return texts.month_progress(str(month), lines, this_month=this_month)
+
+
+async def _undo(ctx: Context, counsel: Counsel, rest: str) -> None:
+    """「撤销」: the counsel's last entry goes (an open month only); 「撤销 #12」 deletes #12."""
+    if rest:
+        await _delete(ctx, counsel, rest)
+        return
+    actor = Actor.counsel(counsel.id)
+    entry = await last_entry_by(ctx.session, actor)
+    if entry is None or entry.id is None:
+        raise NotFound(texts.NOTHING_TO_UNDO)
+    names = await directory.village_names(ctx.session, {entry.village_id})
+    what = (
+        f"{md(entry.day)} {names.get(entry.village_id, entry.village_id)} "
+        f"{CHANNEL_LABELS.get(entry.channel, entry.channel)} {entry.minutes} 分钟"
     )
+    await delete_entry(ctx.session, entry.id, actor=actor, settings=ctx.settings, now=ctx.now)
+    await ctx.reply(texts.entry_undone(entry.id, what))
 
 
 async def _delete(ctx: Context, counsel: Counsel, rest: str) -> None:
@@ -218,6 +211,24 @@ async def _leave(ctx: Context, counsel: Counsel, rest: str) -> None:
     await ctx.reply(texts.leave_saved(leave.start, leave.end, planned))
 
 
-async def _cancel_leave(ctx: Context, counsel: Counsel) -> None:
+async def _cancel_leave(ctx: Context, counsel: Counsel, _: str) -> None:
     leave = await cancel_leave(ctx.session, counsel.id, ctx.today, now=ctx.now)
     await ctx.reply(texts.leave_cancelled(leave.start, leave.end))
+
+
+_ACTIONS: dict[str, Callable[[Context, Counsel, str], Awaitable[None]]] = {
+    "本月进度": _progress,
+    "进度": _progress,
+    "上月进度": _last_month,
+    "删除记录": _delete,
+    "撤销记录": _undo,
+    "撤销": _undo,
+    "请假": _leave,
+    "取消请假": _cancel_leave,
+    "排班": schedule.plan,
+    "驻村": schedule.plan,
+    "我的排班": schedule.mine,
+    "取消排班": schedule.cancel,
+    "到村": schedule.arrive,
+    "离村": schedule.depart,
+}

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from config import LimitSettings
 from handlers.texts import counsel as texts
@@ -251,3 +251,88 @@ def _leave_day(token: str, today: date, month_of: date | None = None) -> date:
     if not found["y"] and day < today - timedelta(days=31):
         day = day.replace(year=year + 1)
     return day
+
+
+# --- 排班 南岗村 12月10日 9:00-12:00 [地点] ---------------------------------------------------
+
+_CLOCK = r"(?:[01]?[0-9]|2[0-3])(?:[:：.][0-5][0-9]|点(?:[0-5]?[0-9]分?|半)?)"
+_TIME_RANGE = re.compile(rf"^(?P<a>{_CLOCK})\s*(?:-|~|—|至|到)\s*(?P<b>{_CLOCK})$")
+_AHEAD_DAYS = {"今天": 0, "明天": 1, "后天": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class VisitCommand:
+    """A parsed 「排班」: which village, which day, from when to when, where."""
+
+    village_id: str
+    day: date
+    start: time
+    end: time
+    place: str
+
+
+def parse_clock(token: str) -> time:
+    """``9:00`` ``14：30`` ``9点`` ``9点半`` -> a time of day."""
+    found = re.fullmatch(r"([0-9]{1,2})(?:[:：.]([0-9]{2})|点(?:([0-9]{1,2})分?|(半))?)", token)
+    if found is None:
+        raise InvalidInput(texts.VISIT_FORM)
+    minute = 30 if found[4] else int(found[2] or found[3] or 0)
+    try:
+        return time(int(found[1]), minute)
+    except ValueError:
+        raise InvalidInput(f"时间「{token}」不对；{texts.VISIT_FORM}") from None
+
+
+def parse_visit_day(token: str, today: date) -> date | None:
+    """``明天`` ``12月10日`` ``12-10`` ``2026-12-10`` -> the next such day (today or later)."""
+    if token in _AHEAD_DAYS:
+        return today + timedelta(days=_AHEAD_DAYS[token])
+    found = _MONTH_DAY.match(token)
+    if found is None:
+        return None
+    year = int(found["y"]) if found["y"] else today.year
+    try:
+        day = date(year, int(found["m"]), int(found["d"]))
+    except ValueError:
+        raise InvalidInput(no_such_date_for_visit(token)) from None
+    if not found["y"] and day < today:
+        day = day.replace(year=year + 1)
+    return day
+
+
+def no_such_date_for_visit(token: str) -> str:
+    """A visit date not in the calendar."""
+    return f"{texts.no_such_date(token)}；{texts.VISIT_FORM}"
+
+
+def parse_visit(text: str, today: date, villages: Mapping[str, str]) -> VisitCommand:
+    """Parse what follows 「排班」/「驻村」: village, day and time range in any order, then
+    an optional place (default: none given)."""
+    tokens = normalise(text).split()
+    village: str | None = None
+    day: date | None = None
+    span: tuple[time, time] | None = None
+    rest = len(tokens)
+    for i, token in enumerate(tokens):
+        if village is None and token in villages:
+            village = villages[token]
+        elif day is None and (found := parse_visit_day(token, today)) is not None:
+            day = found
+        elif span is None and (times := _TIME_RANGE.match(token)):
+            span = (parse_clock(times["a"]), parse_clock(times["b"]))
+        else:
+            rest = i
+            break
+    if day is None or span is None:
+        raise InvalidInput(texts.VISIT_FORM)
+    if span[1] <= span[0]:
+        raise InvalidInput(f"结束时间应晚于开始时间；{texts.VISIT_FORM}")
+    if day > today + timedelta(days=366):
+        raise InvalidInput(f"只能排一年以内的驻村时间；{texts.VISIT_FORM}")
+    return VisitCommand(
+        village_id=village or _only_village(villages),
+        day=day,
+        start=span[0],
+        end=span[1],
+        place=" ".join(tokens[rest:])[:64],
+    )

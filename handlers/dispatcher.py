@@ -10,7 +10,7 @@ from handlers.context import Context, Language, Router
 from handlers.outbox_chat import OutboxChat
 from handlers.ports import IncomingMessage, clean_incoming
 from handlers.texts.common import INTERNAL_ERROR
-from storage.db import Database
+from storage.db import Database, Session
 from storage.errors import DomainError
 from storage.services import outbox
 
@@ -51,12 +51,17 @@ class Dispatcher:
             ):
                 log.info("duplicate message %s ignored", message.message_id)
                 return False
-            chat = OutboxChat(session, message.reply_channel)
+            chat = self._chat(session, message)
             ctx = Context(message, chat, session, self.settings, self.language)
             for router in self.routers:
                 if await router.dispatch(ctx):
                     return True
         return False
+
+    def _chat(self, session: Session, message: IncomingMessage) -> OutboxChat:
+        """Replies leave through the instance the message came in by, within its limit."""
+        limit = self.settings.conversation.chars_for(message.reply_channel)
+        return OutboxChat(session, message.reply_channel, max_chars=limit)
 
     async def _reply_outside(self, message: IncomingMessage, text: str) -> None:
         """The work was rolled back: tell the sender in a fresh transaction (and count the
@@ -67,6 +72,6 @@ class Dispatcher:
                     session, message.channel, message.message_id
                 ):
                     return  # a redelivery of it was handled meanwhile: that one answered
-                await OutboxChat(session, message.reply_channel).say(message.reply_target, text)
+                await self._chat(session, message).say(message.reply_target, text)
         except Exception:
             log.exception("could not answer message %s", message.message_id)

@@ -1,4 +1,4 @@
-"""Binding a group to its village from inside the group: 「绑定 南岗村」 (issue 9).
+"""Binding a group to its village from inside the group: 「绑定 南岗村」 (issue 9), 「解绑」.
 
 Only the village's counsel or the county bureau's contact may; the service decides.
 """
@@ -15,6 +15,7 @@ from storage.services import directory
 router = Router()
 
 _BIND = re.compile(r"^\s*绑定\s*(?P<village>\S{1,64})\s*$")
+_UNBIND = re.compile(r"^\s*(?:解绑|解除绑定|取消绑定)\s*[。!！]?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +42,18 @@ async def bind(ctx: Context, request: BindRequest) -> None:
         ctx.session, request.group_id, request.village, senders, ctx.today
     )
     await ctx.reply(texts.bound(village.name))
+
+
+async def unbind_request(ctx: Context) -> str | None:
+    """Matches 「解绑」 in a group."""
+    if ctx.message.group_id is None or not _UNBIND.match(ctx.message.text):
+        return None
+    return ctx.message.group_id
+
+
+@router.route(unbind_request)
+async def unbind(ctx: Context, group_id: str) -> None:
+    """Unbind, or say why not: villagers may not."""
+    senders = (ctx.message.sender_id, *ctx.message.sender_aliases)
+    village = await directory.unbind_group_in_chat(ctx.session, group_id, senders, ctx.today)
+    await ctx.reply(texts.unbound(village.name))

@@ -51,7 +51,12 @@ class JobContext:
     def from_job(cls, session: Session, settings: Settings, now: datetime) -> JobContext:
         """The context of a run at ``now``: proactive channel, quiet hours respected."""
         not_before = after_quiet_hours(now, settings)
-        chat = OutboxChat(session, settings.default_channel, not_before=not_before)
+        chat = OutboxChat(
+            session,
+            settings.default_channel,
+            not_before=not_before,
+            max_chars=settings.conversation.chars_for(settings.default_channel),
+        )
         return cls(session, chat, settings, now, not_before)
 
     @property
@@ -70,7 +75,12 @@ class JobContext:
         if target.kind == "group":
             instance = await directory.room_instance(self.session, target.id)
             if instance and instance.split(":", 1)[0] == self.settings.default_channel:
-                chat = OutboxChat(self.session, instance, not_before=self.not_before)
+                chat = OutboxChat(
+                    self.session,
+                    instance,
+                    not_before=self.not_before,
+                    max_chars=self.settings.conversation.chars_for(instance),
+                )
         if await chat.say(target, text, dedup_key=key):
             self.queued += 1
 

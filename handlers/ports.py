@@ -49,6 +49,7 @@ class IncomingMessage:
     mentioned_ids: tuple[str, ...] = ()
     instance: str = ""  # the channel instance it came through; replies leave through it
     sender_aliases: tuple[str, ...] = ()  # other ids of the sender (a WeChat id, weixin)
+    joined: tuple[str, ...] = ()  # a join event: the names of who joined the group (no text)
 
     @property
     def reply_channel(self) -> str:
@@ -122,6 +123,38 @@ def split_bot_mention(text: str, bot_name: str) -> BotMention:
     return BotMention(rest, to_bot, mentioned_names(rest))
 
 
+def split_text(text: str, limit: int) -> list[str]:
+    """``text`` in parts of at most ``limit`` characters, cut at line ends where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:  # one line longer than the limit: cut it
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            parts.append(current)
+            current = ""
+        current += line
+    parts.append(current)
+    kept = [p.rstrip("\n") for p in parts if p.strip()]
+    return kept or [text]
+
+
+_NUMBER_ROOM = 12  # room for the 「(12/12) 」 prefix of a numbered part
+
+
+def split_numbered(text: str, limit: int) -> list[str]:
+    """``text`` as is when it fits in ``limit`` characters, else in parts that do, each
+    numbered 「(1/3) 」 so that a reader sees the order and that nothing is missing."""
+    if len(text) <= limit:
+        return [text]
+    parts = split_text(text, max(limit - _NUMBER_ROOM, 1))
+    return [f"({n}/{len(parts)}) {part}" for n, part in enumerate(parts, 1)]
+
+
 # --- the boundary: what a channel hands in is made storable here, once -----------------
 
 MAX_ID = 128  # the id columns' width
@@ -165,4 +198,7 @@ def clean_incoming(message: IncomingMessage) -> IncomingMessage:
         mentioned_ids=tuple(clean_id(m) for m in message.mentioned_ids),
         instance=clean_id(message.instance, MAX_INSTANCE) if message.instance else "",
         sender_aliases=tuple(clean_id(a) for a in message.sender_aliases if a),
+        joined=tuple(n for n in (clean_text(j, MAX_NAME).strip() for j in message.joined) if n)[
+            :50
+        ],
     )

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 
 from handlers.context import Context, Router
 from handlers.ports import Target, mentioned_names
+from handlers.texts import counsel as counsel_texts
 from handlers.texts import questions as texts
+from handlers.texts.common import md_hm
 from nlp.types import Classification
-from storage.models import Counsel, Village
+from storage.models import Counsel, Question, Village
 from storage.privacy import mask_personal_numbers
-from storage.services import complaints, directory, questions
+from storage.services import complaints, directory, questions, visits
 from storage.services.complaints import NewComplaint
 from storage.services.questions import NewQuestion
 
 router = Router()
 
 _TICKET = re.compile(r"#(\d{1,9})")
+# WeChat's quote (「引用」) as the puppet hands it over: 「张三：原话」, a dashed line, the reply
+_QUOTE = re.compile(r"^\s*「(?P<who>[^：:」]{1,64})[：:](?P<what>.*?)」\s*\n[\s\-—]*\n", re.S)
+NEXT_VISIT_DAYS = 31
 # a cadre's notice to the whole group (「@所有人 明天上午九点在村委会开会…」)
 _NOTICE = re.compile(r"@所有人|@全体成员|@everyone", re.IGNORECASE)
 # 「投诉」 alone says what it is, even with no one named (the classifier wants a target)
@@ -66,22 +72,63 @@ async def counsel_in_group(ctx: Context) -> CounselInGroup | None:
 
 @router.route(counsel_in_group)
 async def counsel_answers(ctx: Context, found: CounselInGroup) -> None:
-    """A counsel who @-mentions an asker (or writes #编号) closes those open questions."""
+    """A counsel's answer closes the ticket it is for: the numbered ones (#12 #13), else
+    each @-mentioned asker's quoted or latest non-urgent ticket. The counsel is told
+    privately what closed, what is still open, and offered the entry (Q12); each asker
+    is asked to rate the answer."""
     text = ctx.message.text
-    askers = [*ctx.message.mentioned_ids, *mentioned_names(text)]
+    quote = _QUOTE.match(text)
+    quoted_name, quoted = (quote["who"], quote["what"]) if quote else ("", "")
+    names = mentioned_names(text[quote.end() :] if quote else text)
+    askers = [*ctx.message.mentioned_ids, *names, *([quoted_name] if quoted_name else [])]
     tickets = [int(t) for t in _TICKET.findall(text)]
+    if not askers and not tickets:
+        return
     closed = await questions.answer_questions(
         ctx.session,
-        group_id=found.group_id,
-        counsel_id=found.counsel.id,
-        when=ctx.now,
-        today=ctx.today,
-        askers=askers,
-        ticket_ids=tickets,
+        questions.Answer(
+            group_id=found.group_id,
+            counsel_id=found.counsel.id,
+            when=ctx.now,
+            today=ctx.today,
+            askers=askers,
+            ticket_ids=tickets,
+            quoted=quoted,
+        ),
     )
-    if (askers or tickets) and not closed:  # say so privately, never silence
-        note = texts.nothing_to_close(names=mentioned_names(text), tickets=tickets)
-        await ctx.chat.say(Target.person(ctx.message.sender_id), note)
+    me = Target.person(ctx.message.sender_id)
+    if not closed:  # say so privately, never silence
+        await ctx.chat.say(me, texts.nothing_to_close(names=names, tickets=tickets))
+        return
+    waiting = await questions.still_open(ctx.session, found.group_id, [q.asker_id for q in closed])
+    await ctx.chat.say(
+        me,
+        counsel_texts.answer_confirmed(
+            closed=[f"#{q.id}（{q.asker_name}）" for q in closed],
+            still_open=[f"#{q.id}（{q.asker_name}）" for q in waiting],
+            minutes=ctx.settings.conversation.evidence_minutes,
+        ),
+    )
+    for question in closed:
+        await _ask_for_rating(ctx, question)
+
+
+async def _ask_for_rating(ctx: Context, question: Question) -> None:
+    """Q12: ask the asker once, privately, unless they rated within the quiet days."""
+    conv = ctx.settings.conversation
+    if await questions.rated_since(
+        ctx.session, question.asker_id, ctx.now - timedelta(days=conv.rating_quiet_days)
+    ):
+        return
+    await questions.mark_rating_asked(ctx.session, question, ctx.now)
+    assert question.id is not None
+    await ctx.chat.say(
+        Target.person(question.asker_id),
+        texts.rating_prompt(
+            name=question.asker_name, ticket=question.id, hours=conv.rating_window_hours
+        ),
+        dedup_key=f"rate:{question.id}",
+    )
 
 
 async def unbound_group_mention(ctx: Context) -> bool | None:
@@ -112,21 +159,49 @@ async def villager_message(ctx: Context) -> VillagerMessage | None:
 
 @router.route(villager_message)
 async def villager_speaks(ctx: Context, found: VillagerMessage) -> None:
-    """Answer a question, report an urgent risk, record a complaint, or stay quiet."""
+    """Answer a question, report an urgent risk, record a complaint, or stay quiet.
+
+    Several lines from one person within the merge window are one question: the lines
+    before it are taken into it, the lines after it are added to it, one reply in all.
+    """
     c = found.classification
+    window = ctx.settings.conversation.merge_window_seconds
     if c.is_urgent:
         await _urgent(ctx, found)
     elif _NOTICE.search(ctx.message.text):  # a notice to everyone is never a question
         return
     elif "complaint" in c.intents or _BARE_COMPLAINT.match(ctx.message.text):
         await _complaint(ctx, found)
+    elif window and await _continues(ctx, found, window):
+        return
     elif c.is_question:
-        await _question(ctx, found)
+        await _question(ctx, found, window)
     elif ctx.message.mentions_bot:
         await ctx.reply(texts.mentioned_help(ctx.settings.bot_name))
+    elif window:
+        await questions.keep_fragment(
+            ctx.session, found.group_id, ctx.message.sender_id, ctx.message.text, ctx.now, window
+        )
 
 
-async def _open(ctx: Context, found: VillagerMessage) -> tuple[int, list[Counsel]]:
+async def _continues(ctx: Context, found: VillagerMessage, window: int) -> bool:
+    """Add the line to the person's ticket if they opened it (or added to it) within the
+    window; True when it did."""
+    ticket = await questions.continued_question(
+        ctx.session, found.group_id, ctx.message.sender_id, ctx.now, window
+    )
+    if ticket is None:
+        return False
+    whole = ctx.language.classify(f"{ticket.text}\n{ctx.message.text}")
+    await questions.add_part(
+        ctx.session, ticket, ctx.message.text, ctx.now, category=whole.category
+    )
+    return True
+
+
+async def _open(
+    ctx: Context, found: VillagerMessage, text: str | None = None
+) -> tuple[int, list[Counsel]]:
     c = found.classification
     q = await questions.open_question(
         ctx.session,
@@ -135,7 +210,7 @@ async def _open(ctx: Context, found: VillagerMessage) -> tuple[int, list[Counsel
             group_id=found.group_id,
             asker_id=ctx.message.sender_id,
             asker_name=ctx.message.sender_name,
-            text=ctx.message.text,
+            text=ctx.message.text if text is None else text,
             category=c.category,
             confidence=c.confidence,
             intents=sorted(c.intents),
@@ -178,11 +253,22 @@ async def _village_asked_in(ctx: Context) -> Village | None:
     return await directory.village_by_id(ctx.session, village_id) if village_id else None
 
 
-async def _question(ctx: Context, found: VillagerMessage) -> None:
-    ticket, counsel = await _open(ctx, found)
+async def _question(ctx: Context, found: VillagerMessage, window: int) -> None:
+    before = await questions.take_fragments(
+        ctx.session, found.group_id, ctx.message.sender_id, ctx.now, window
+    )
+    if before:  # the question is the lines that led into it, and this one
+        text = "\n".join([*before, ctx.message.text])
+        whole = ctx.language.classify(text)
+        if whole.is_question and not whole.is_urgent:
+            found = replace(found, classification=whole)
+    else:
+        text = ctx.message.text
+    ticket, counsel = await _open(ctx, found, text)
     guide = ctx.language.guidance(found.classification.category)
     names, ids = _mentions(counsel)
-    text = texts.question_reply(
+    day_start = datetime.combine(ctx.today, time(0), ctx.settings.tz)
+    reply = texts.question_reply(
         asker=ctx.message.sender_name,
         ticket=ticket,
         category_name=guide.name,
@@ -191,10 +277,33 @@ async def _question(ctx: Context, found: VillagerMessage) -> None:
         counsel_names=names,
         contacts=ctx.settings.contacts,
         wants_legal_aid="legal_aid" in found.classification.intents,
+        next_visit=await next_visit(ctx, found.village.id),
+        first_today=not await questions.asked_today_before(
+            ctx.session, ctx.message.sender_id, day_start, ticket
+        ),
     )
     if found.classification.crisis == "fraud":  # stop the loss before any talk of lawsuits
-        text = texts.fraud_first(ctx.settings.contacts) + "\n" + text
-    await ctx.reply(text, [ctx.message.sender_id, *ids])
+        reply = texts.fraud_first(ctx.settings.contacts) + "\n" + reply
+    await ctx.reply(reply, [ctx.message.sender_id, *ids])
+
+
+async def next_visit(ctx: Context, village_id: str) -> str:
+    """The village's next planned visit, 「12月10日 09:00-12:00 村委会」, or ""."""
+    planned = await visits.scheduled_between(
+        ctx.session,
+        ctx.now,
+        ctx.now + timedelta(days=NEXT_VISIT_DAYS),
+        village_id=village_id,
+        limit=1,
+    )
+    if not planned:
+        return ""
+    tz = ctx.settings.tz
+    visit = planned[0]
+    when = md_hm(visit.starts_at, tz)
+    if visit.ends_at:
+        when += f"-{visit.ends_at.astimezone(tz):%H:%M}"
+    return f"{when} {visit.place}".rstrip()
 
 
 async def _urgent(ctx: Context, found: VillagerMessage) -> None:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from handlers import counsel, directory, groups, help, questions
+from handlers import counsel, directory, groups, help, questions, ratings, welcome
 from handlers.context import Router
 
 
 def all_routers() -> list[Router]:
     """Every handler module's router, most specific first; help is the fallback."""
-    return [directory.router, groups.router, counsel.router, questions.router, help.router]
+    return [
+        welcome.router,
+        directory.router,
+        groups.router,
+        counsel.router,
+        ratings.router,
+        questions.router,
+        help.router,
+    ]

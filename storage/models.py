@@ -128,6 +128,21 @@ class Question(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     answered_by: str | None = Field(default=None, foreign_key="counsel.id", max_length=64)
     message_id: str | None = Field(default=None, max_length=128)
+    # the asker's latest line merged into it (several lines within a window are one question)
+    last_part_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    rating_asked_at: datetime | None = Field(default=None, sa_type=AwareDateTime)  # Q12
+
+
+class Fragment(SQLModel, table=True):
+    """A villager's line that is not a question by itself, kept for a short window so that
+    the question it leads into is stored whole (「请问一下」/「我家那个承包地」/…)."""
+
+    __table_args__ = (Index("ix_fragment_group_sender_at", "group_id", "sender_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: str = Field(max_length=128)
+    sender_id: str = Field(max_length=128)
+    text: str = Field(sa_type=Text)  # masked like questions
+    at: datetime = Field(sa_type=AwareDateTime, index=True)
 
 
 class ServiceLogEntry(SQLModel, table=True):
@@ -157,8 +172,13 @@ class Visit(SQLModel, table=True):
     counsel_id: str = Field(foreign_key="counsel.id", index=True, max_length=64)
     village_id: str = Field(foreign_key="village.id", index=True, max_length=64)
     starts_at: datetime = Field(sa_type=AwareDateTime, index=True)
-    status: str = Field(default="scheduled", max_length=16)  # scheduled | done | cancelled
+    ends_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    place: str = Field(default="", max_length=64)
+    # scheduled | on_site (checked in with 到村) | done | cancelled
+    status: str = Field(default="scheduled", max_length=16)
     note: str = Field(default="", sa_type=Text)
+    arrived_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    left_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
 
 
 class Leave(SQLModel, table=True):
@@ -197,8 +217,9 @@ class SurveyAnswer(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     village_id: str = Field(foreign_key="village.id", index=True, max_length=64)
     counsel_id: str | None = Field(default=None, foreign_key="counsel.id", max_length=64)
-    respondent_id: str = Field(max_length=128)
-    score: int  # 1..5
+    respondent_id: str = Field(max_length=128, index=True)
+    question_id: int | None = Field(default=None, foreign_key="question.id")
+    score: int  # 1..5 (满意 5, 基本满意 3, 不满意 1)
     comment: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 

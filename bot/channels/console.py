@@ -13,7 +13,11 @@ from typing import TextIO
 from handlers.ports import IncomingMessage, OutgoingMessage, split_bot_mention
 
 CHANNEL = "console"
-LINE_FORMAT = "格式：「发送者@群: 内容」（群消息）或「发送者: 内容」（私聊机器人）"
+LINE_FORMAT = (
+    "格式：「发送者@群: 内容」（群消息）、「发送者: 内容」（私聊机器人）"
+    "或「+新成员@群」（有人入群，多人用逗号隔开）"
+)
+_JOIN = re.compile(r"^\+(?P<names>[^@:：]+?)\s*@(?P<group>[^:：]+?)\s*$")
 _LINE = re.compile(r"^(?P<sender>[^@:：]+?)\s*(?:@(?P<group>[^:：]+?))?\s*[:：]\s*(?P<text>.*)$")
 
 
@@ -31,6 +35,9 @@ class ConsoleParser:
 
     def parse(self, line: str) -> IncomingMessage:
         """Parse one line or raise :class:`ConsoleLineError`."""
+        joined = _JOIN.match(line.strip())
+        if joined is not None:
+            return self._join(joined["names"], joined["group"].strip())
         found = _LINE.match(line.strip())
         if found is None or not found["text"].strip():
             raise ConsoleLineError(f"看不懂这一行：{line.strip()!r}。{LINE_FORMAT}")
@@ -47,6 +54,24 @@ class ConsoleParser:
             message_id=f"console-{uuid.uuid4().hex}",
             mentioned_ids=mention.others,
             instance=self.instance,
+        )
+
+
+    def _join(self, names: str, group: str) -> IncomingMessage:
+        """``+赵六@南岗村群``: who joined which group (a join event, no text)."""
+        people = tuple(n.strip() for n in re.split(r"[,，、]", names) if n.strip())
+        if not people:
+            raise ConsoleLineError(f"「+」后面要写入群的人。{LINE_FORMAT}")
+        return IncomingMessage(
+            channel=CHANNEL,
+            sender_id=people[0],
+            sender_name=people[0],
+            text="",
+            sent_at=self.clock(),
+            group_id=group,
+            message_id=f"console-{uuid.uuid4().hex}",
+            instance=self.instance,
+            joined=people,
         )
 
 

@@ -42,6 +42,7 @@ from handlers.ports import (
     OutgoingMessage,
     clean_id,
     split_bot_mention,
+    split_text,
 )
 from handlers.relay import DeliveryUncertain, OutboxRelay, TransportUnavailable
 from storage.db import Database
@@ -66,7 +67,7 @@ class WechatOptions:
     pace_seconds: float = 3.0  # at most 20 messages a minute per account
     pace_jitter_seconds: float = 1.0
     poll_seconds: float = 1.0
-    max_text: int = 1500  # longer replies are split at line ends, in order
+    max_text: int = 1500  # a safety net: the outbox already splits at the channel's limit
 
 
 @dataclass
@@ -358,23 +359,3 @@ class WechatChannel:
             self._members_by_weixin[room] = by_weixin
         known = self._members_by_weixin[room]
         return [known[w] for w in wanted if w in known]
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """``text`` in parts of at most ``limit`` characters, cut at line ends where possible."""
-    parts: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        while len(line) > limit:  # one line longer than the limit: cut it
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        if len(current) + len(line) > limit:
-            parts.append(current)
-            current = ""
-        current += line
-    parts.append(current)
-    kept = [p.rstrip("\n") for p in parts if p.strip()]
-    return kept or [text]

@@ -29,3 +29,18 @@ def group_bind(group_id: str, village: str, force: bool) -> None:
             return f"群 {group_id} 已绑定到 {found.name}（{found.id}）。"
 
     click.echo(with_db(body))
+
+
+@group.command("unbind")
+@click.argument("group_id")
+@friendly
+def group_unbind(group_id: str) -> None:
+    """解除群 GROUP_ID 与村的绑定。"""
+    from storage.services.directory import unbind_group
+
+    async def body(db: Database, _: Settings) -> str:
+        async with db.transaction() as session:
+            found = await unbind_group(session, group_id, actor="cli")
+            return f"群 {group_id} 已与 {found.name}（{found.id}）解除绑定。"
+
+    click.echo(with_db(body))

@@ -20,21 +20,29 @@ def question_reply(
     counsel_names: Sequence[str],
     contacts: ContactSettings,
     wants_legal_aid: bool,
+    next_visit: str = "",
+    first_today: bool = True,
 ) -> str:
-    """The immediate answer to a villager's question."""
-    lines = [f"{mention(asker)} 您的问题已登记（编号 #{ticket}），属于「{category_name}」。"]
+    """The immediate answer to a villager's question: at most five short lines, for a
+    phone screen; the legal-aid line and the disclaimer once a day per person (or when
+    legal aid is what they asked about)."""
+    lines = [f"{mention(asker)} 问题已登记（#{ticket}，{category_name}）。"]
     if channels:
-        lines.append("一般可以按这个顺序依法解决：" + " → ".join(channels) + "。")
+        lines.append("解决途径：" + " → ".join(channels) + "。")
     if tip:
         lines.append(tip)
     if counsel_names:
         who = " ".join(mention(n) for n in counsel_names)
-        lines.append(f"本村法律顾问 {who} 会尽快答复您。")
+        visit = f"；下次驻村 {next_visit}" if next_visit else ""
+        lines.append(f"本村法律顾问 {who} 会尽快答复{visit}。")
     else:
         lines.append(no_counsel("本村", contacts))
-    aid = legal_aid_line(contacts)
-    lines.append(aid if not wants_legal_aid else "【法律援助】" + aid)
-    lines.append(DISCLAIMER)
+    if wants_legal_aid:
+        lines.append(
+            "【法律援助】" + legal_aid_line(contacts) + (DISCLAIMER if first_today else "")
+        )
+    elif first_today:
+        lines.append(f"经济困难可申请免费法律援助（{contacts.legal_aid_hotline}）。{DISCLAIMER}")
     return "\n".join(lines)
 
 
@@ -70,6 +78,40 @@ def mentioned_help(bot_name: str) -> str:
     return (
         f"我是{bot_name}。在群里直接说出您遇到的法律问题（例如「宅基地被占了怎么办」），"
         "我会登记并请本村法律顾问答复；发「我的律师」可查看法律顾问的联系方式和服务时间。"
+    )
+
+
+def rating_prompt(*, name: str, ticket: int, hours: int) -> str:
+    """To the asker, privately, once their ticket is answered (Q12)."""
+    return (
+        f"{name}，您的问题 #{ticket} 法律顾问已答复。请为这次服务打分：\n"
+        f"回复 1 满意、2 基本满意、3 不满意（{hours} 小时内有效）。"
+    )
+
+
+RATING_LABELS = {5: "满意", 3: "基本满意", 1: "不满意"}
+
+
+def rating_thanks(score: int) -> str:
+    """The answer to a rating."""
+    return f"谢谢您的评价（{RATING_LABELS.get(score, score)}）。"
+
+
+def rating_unhappy(contacts: ContactSettings) -> str:
+    """The answer to 「不满意」: where to complain (Q10)."""
+    return (
+        "谢谢您的评价，我们会改进。对服务不满意可以投诉：直接发「投诉 + 情况」，"
+        f"或打县司法局电话 {contacts.bureau_phone}、发邮件到 {contacts.bureau_email}，"
+        f"省司法厅投诉邮箱 {contacts.complaint_email}。"
+    )
+
+
+def welcome(*, village: str, names: Sequence[str], bot_name: str) -> str:
+    """Two lines for the newcomers of a group (at most once a day per group)."""
+    who = "、".join(names)
+    return (
+        f"欢迎 {who} 加入{village}群！本村有免费法律顾问，遇到法律问题直接在群里说。\n"
+        f"发「我的律师」查看法律顾问的电话和驻村时间（{bot_name}）。"
     )
 
 

@@ -212,10 +212,7 @@ async def bind_group_in_chat(
     """「绑定 村名」 written in the group: only the village's counsel (on ``day``) or its
     county bureau's contact may bind; a group bound elsewhere is rebound only by the CLI."""
     village = await find_village(session, village_key)
-    place = await place_of(session, village)
-    counsel = await counsel_by_chat_id(session, sender_ids[0], sender_ids[1:])
-    is_counsel = counsel is not None and await serves(session, counsel.id, village.id, day)
-    if not is_counsel and await bureau_contact(session, place.county) not in sender_ids:
+    if not await _may_bind(session, village, sender_ids, day):
         raise Forbidden("只有本村法律顾问或县司法局联系人可以绑定本群")
     try:
         return await bind_group(session, group_id, village.id, actor=f"chat:{sender_ids[0]}")
@@ -223,6 +220,49 @@ async def bind_group_in_chat(
         raise Conflict(
             "本群已绑定到别的村；如需改绑，请县司法局用 vcbot group bind --force 办理"
         ) from None
+
+
+async def _may_bind(
+    session: AsyncSession, village: Village, sender_ids: Sequence[str], day: date
+) -> bool:
+    """The village's counsel on ``day``, or its county bureau's contact."""
+    counsel = await counsel_by_chat_id(session, sender_ids[0], sender_ids[1:])
+    if counsel is not None and await serves(session, counsel.id, village.id, day):
+        return True
+    place = await place_of(session, village)
+    return await bureau_contact(session, place.county) in sender_ids
+
+
+async def unbind_group(session: AsyncSession, group_id: str, *, actor: str) -> Village:
+    """Unbind a group from its village (audited); NotFound when it is bound to none."""
+    group = await session.get(ChatGroup, group_id)
+    village = await session.get(Village, group.village_id) if group is not None else None
+    if group is None or village is None:
+        raise NotFound("本群没有绑定到任何村。")
+    await session.delete(group)
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action="unbind",
+            entity="group",
+            entity_id=group_id,
+            before={"village_id": group.village_id},
+            after=None,
+        )
+    )
+    return village
+
+
+async def unbind_group_in_chat(
+    session: AsyncSession, group_id: str, sender_ids: Sequence[str], day: date
+) -> Village:
+    """「解绑」 written in the group: only the bound village's counsel or bureau contact."""
+    village = await village_of_group(session, group_id)
+    if village is None:
+        raise NotFound("本群没有绑定到任何村。")
+    if not await _may_bind(session, village, sender_ids, day):
+        raise Forbidden("只有本村法律顾问或县司法局联系人可以解绑本群")
+    return await unbind_group(session, group_id, actor=f"chat:{sender_ids[0]}")
 
 
 async def saw_room(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
@@ -237,6 +237,17 @@ async def delete_entry(
     await session.delete(entry)
     session.add(audit(actor, "delete", entry_id, now, before, None))
     return before
+
+
+async def last_entry_by(session: AsyncSession, actor: Actor) -> ServiceLogEntry | None:
+    """The entry this actor added last (for 「撤销」), whatever its month."""
+    stmt = (
+        select(ServiceLogEntry)
+        .where(ServiceLogEntry.created_by == actor.name)
+        .order_by(col(ServiceLogEntry.created_at).desc(), col(ServiceLogEntry.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()
 
 
 async def _get(session: AsyncSession, entry_id: int, actor: Actor) -> ServiceLogEntry:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import delete, func
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Assignment, Question
+from storage.models import Assignment, Fragment, Question, ServiceLogEntry, SurveyAnswer
 from storage.privacy import mask_personal_numbers
 
 
@@ -48,41 +49,237 @@ async def open_question(session: AsyncSession, new: NewQuestion) -> Question:
     return question
 
 
-async def answer_questions(
-    session: AsyncSession,
-    *,
-    group_id: str,
-    counsel_id: str,
-    when: datetime,
-    today: date,
-    askers: Sequence[str] = (),
-    ticket_ids: Sequence[int] = (),
-) -> list[Question]:
-    """Close a group's open questions asked by ``askers`` (ids or names) or numbered
-    ``ticket_ids``; only those of villages the counsel serves ``today`` (a counsel closes
-    no other village's tickets, whatever group they write in)."""
-    if not askers and not ticket_ids:
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A counsel's answer in a group: whom it @-mentions, which tickets it numbers, and
+    the text it quotes (WeChat's 「引用」), if any."""
+
+    group_id: str
+    counsel_id: str
+    when: datetime
+    today: date
+    askers: Sequence[str] = ()
+    ticket_ids: Sequence[int] = ()
+    quoted: str = ""
+
+
+async def answer_questions(session: AsyncSession, answer: Answer) -> list[Question]:
+    """Close the tickets an answer is for, only of villages the counsel serves that day
+    (a counsel closes no other village's tickets, whatever group they write in).
+
+    Numbered tickets (``#12 #13``) are closed as numbered. Otherwise each @-mentioned
+    asker's one ticket is closed: the one whose text holds the quoted words, else the
+    latest that is not urgent (an urgent one is closed only by its number).
+    """
+    if not answer.askers and not answer.ticket_ids:
         return []
     served = select(Assignment.village_id).where(
-        Assignment.counsel_id == counsel_id, Assignment.overlapping(today, today)
+        Assignment.counsel_id == answer.counsel_id,
+        Assignment.overlapping(answer.today, answer.today),
     )
+    stmt = select(Question).where(
+        Question.group_id == answer.group_id,
+        Question.status == "open",
+        col(Question.village_id).in_(served),
+    )
+    if answer.ticket_ids:
+        stmt = stmt.where(col(Question.id).in_(list(answer.ticket_ids)))
+        closing = list(await session.exec(stmt))
+    else:
+        askers = list(answer.askers)
+        stmt = stmt.where(
+            or_(col(Question.asker_id).in_(askers), col(Question.asker_name).in_(askers))
+        ).order_by(col(Question.asked_at).desc(), col(Question.id).desc())
+        closing = _one_per_asker(list(await session.exec(stmt)), answer.quoted)
+    for question in closing:
+        question.status = "answered"
+        question.answered_at = answer.when
+        question.answered_by = answer.counsel_id
+        session.add(question)
+    return sorted(closing, key=lambda q: q.id or 0)
+
+
+def _one_per_asker(open_latest_first: list[Question], quoted: str) -> list[Question]:
+    by_asker: dict[str, list[Question]] = {}
+    for q in open_latest_first:
+        by_asker.setdefault(q.asker_id, []).append(q)
+    chosen: list[Question] = []
+    needle = quoted.strip()[:30]
+    for tickets in by_asker.values():
+        quoted_one = [q for q in tickets if needle and (needle in q.text or q.text in needle)]
+        calm = [q for q in tickets if "urgent" not in q.intents]
+        pick = (quoted_one or calm)[:1]
+        chosen.extend(pick)
+    return chosen
+
+
+async def still_open(
+    session: AsyncSession, group_id: str, asker_ids: Sequence[str]
+) -> list[Question]:
+    """The open tickets of these askers in this group, by number (to tell the counsel)."""
+    if not asker_ids:
+        return []
     stmt = select(Question).where(
         Question.group_id == group_id,
         Question.status == "open",
-        col(Question.village_id).in_(served),
-        or_(
-            col(Question.asker_id).in_(list(askers)),
-            col(Question.asker_name).in_(list(askers)),
-            col(Question.id).in_(list(ticket_ids)),
-        ),
+        col(Question.asker_id).in_(list(asker_ids)),
     )
-    closed = list(await session.exec(stmt))
-    for question in closed:
-        question.status = "answered"
-        question.answered_at = when
-        question.answered_by = counsel_id
-        session.add(question)
-    return closed
+    return list(await session.exec(stmt.order_by(col(Question.id))))
+
+
+# --- several lines from one person are one question ----------------------------------------
+
+
+async def keep_fragment(
+    session: AsyncSession, group_id: str, sender_id: str, text: str, at: datetime, window: int
+) -> None:
+    """Keep a line that is no question by itself for ``window`` seconds (masked); lines
+    older than the window, anyone's, are dropped on the way."""
+    await session.exec(delete(Fragment).where(col(Fragment.at) < at - timedelta(seconds=window)))
+    session.add(
+        Fragment(group_id=group_id, sender_id=sender_id, text=mask_personal_numbers(text), at=at)
+    )
+    await session.flush()
+
+
+async def take_fragments(
+    session: AsyncSession, group_id: str, sender_id: str, at: datetime, window: int
+) -> list[str]:
+    """The person's lines of the last ``window`` seconds in this group, oldest first; they
+    are used up (deleted) by being taken."""
+    where = (
+        Fragment.group_id == group_id,
+        Fragment.sender_id == sender_id,
+        col(Fragment.at) >= at - timedelta(seconds=window),
+    )
+    stmt = select(Fragment.text).where(*where).order_by(col(Fragment.at), col(Fragment.id))
+    lines = list(await session.exec(stmt))
+    await session.exec(
+        delete(Fragment).where(
+            col(Fragment.group_id) == group_id, col(Fragment.sender_id) == sender_id
+        )
+    )
+    return lines
+
+
+async def continued_question(
+    session: AsyncSession, group_id: str, asker_id: str, at: datetime, window: int
+) -> Question | None:
+    """The person's open ticket in this group whose last line came within ``window``
+    seconds: a new line from them continues it rather than asking again."""
+    since = at - timedelta(seconds=window)
+    last = func.coalesce(col(Question.last_part_at), col(Question.asked_at))
+    stmt = (
+        select(Question)
+        .where(
+            Question.group_id == group_id,
+            Question.asker_id == asker_id,
+            Question.status == "open",
+            last >= since,
+        )
+        .order_by(col(Question.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def add_part(
+    session: AsyncSession, question: Question, text: str, at: datetime, *, category: str
+) -> Question:
+    """Append a line to a ticket (masked), with the category of the whole text."""
+    question.text = f"{question.text}\n{mask_personal_numbers(text)}"
+    question.last_part_at = at
+    question.category = category
+    session.add(question)
+    await session.flush()
+    return question
+
+
+async def asked_today_before(
+    session: AsyncSession, asker_id: str, start_of_day: datetime, ticket_id: int
+) -> bool:
+    """True when the person opened another ticket earlier today (any group): the legal
+    aid line and the disclaimer were shown to them then."""
+    stmt = select(func.count()).where(
+        Question.asker_id == asker_id,
+        col(Question.asked_at) >= start_of_day,
+        Question.id != ticket_id,
+    )
+    return int((await session.exec(stmt)).one()) > 0
+
+
+# --- the answer as the counsel's evidence (Q12) ----------------------------------------------
+
+
+async def answered_unlogged(
+    session: AsyncSession, counsel_id: str, since: datetime
+) -> list[Question]:
+    """Tickets the counsel answered since ``since`` that no ledger entry cites yet."""
+    logged = select(ServiceLogEntry.question_id).where(
+        col(ServiceLogEntry.question_id).is_not(None)
+    )
+    stmt = select(Question).where(
+        Question.answered_by == counsel_id,
+        col(Question.answered_at) >= since,
+        col(Question.id).not_in(logged),
+    )
+    return list(await session.exec(stmt.order_by(col(Question.id))))
+
+
+# --- ratings (Q12) -------------------------------------------------------------------------
+
+
+async def rated_since(session: AsyncSession, person_id: str, since: datetime) -> bool:
+    """True when the person rated the service since ``since``."""
+    stmt = select(func.count()).where(
+        SurveyAnswer.respondent_id == person_id, col(SurveyAnswer.created_at) >= since
+    )
+    return int((await session.exec(stmt)).one()) > 0
+
+
+async def mark_rating_asked(session: AsyncSession, question: Question, at: datetime) -> None:
+    """Note that the asker was asked to rate this ticket."""
+    question.rating_asked_at = at
+    session.add(question)
+
+
+async def awaiting_rating(
+    session: AsyncSession, person_id: str, since: datetime
+) -> Question | None:
+    """The person's latest ticket they were asked to rate since ``since`` and have not."""
+    rated = select(SurveyAnswer.question_id).where(col(SurveyAnswer.question_id).is_not(None))
+    stmt = (
+        select(Question)
+        .where(
+            Question.asker_id == person_id,
+            col(Question.rating_asked_at) >= since,
+            col(Question.id).not_in(rated),
+        )
+        .order_by(col(Question.rating_asked_at).desc())
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def rate(session: AsyncSession, question: Question, score: int, at: datetime) -> SurveyAnswer:
+    """Store the asker's rating of a ticket's answer."""
+    assert question.id is not None
+    answer = SurveyAnswer(
+        village_id=question.village_id,
+        counsel_id=question.answered_by,
+        respondent_id=question.asker_id,
+        question_id=question.id,
+        score=score,
+        created_at=at,
+    )
+    session.add(answer)
+    await session.flush()
+    return answer
+
+
+async def ticket(session: AsyncSession, ticket_id: int) -> Question | None:
+    """One ticket by number."""
+    return await session.get(Question, ticket_id)
 
 
 async def waiting_since(session: AsyncSession, cutoff: datetime) -> list[Question]:

@@ -76,11 +76,13 @@ async def test_the_service_itself_refuses_another_villages_counsel(
     async with db.transaction() as s:
         closed = await questions.answer_questions(
             s,
-            group_id=GROUP,
-            counsel_id="L002",
-            when=datetime.now(UTC),
-            today=datetime.now(UTC).date(),
-            askers=["张三"],
+            questions.Answer(
+                group_id=GROUP,
+                counsel_id="L002",
+                when=datetime.now(UTC),
+                today=datetime.now(UTC).date(),
+                askers=["张三"],
+            ),
         )
     assert closed == []
     assert len(await open_tickets(db)) == 1

@@ -136,7 +136,7 @@ def test_serve_refuses_a_missing_or_placeholder_token(
 
 @pytest.mark.parametrize("limit", [5, 10, 40])
 def test_a_long_reply_is_split_in_order_within_the_limit(limit: int) -> None:
-    from bot.channels.wechat import split_text
+    from handlers.ports import split_text
 
     text = "第一行：问题已登记\n第二行：按这个顺序依法解决\n" + "很长" * 30 + "\n最后一行"
     parts = split_text(text, limit)
@@ -145,7 +145,7 @@ def test_a_long_reply_is_split_in_order_within_the_limit(limit: int) -> None:
 
 
 def test_a_short_reply_is_one_part() -> None:
-    from bot.channels.wechat import split_text
+    from handlers.ports import split_text
 
     assert split_text("你好\n再见", 1500) == ["你好\n再见"]
 
