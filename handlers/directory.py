@@ -6,8 +6,9 @@ import re
 from datetime import timedelta
 
 from handlers.context import Context, Router
+from handlers.schedule import visit_line
 from handlers.texts import directory as texts
-from handlers.texts.common import md_hm, no_counsel
+from handlers.texts.common import no_counsel
 from storage.errors import NotFound
 from storage.models import Village
 from storage.services import directory, visits
@@ -92,4 +93,4 @@ async def _upcoming_visits(ctx: Context, village_id: str) -> str:
     planned = await visits.scheduled_between(
         ctx.session, ctx.now, until, village_id=village_id, limit=UPCOMING_VISITS
     )
-    return texts.upcoming_visits([md_hm(v.starts_at, ctx.settings.tz) for v in planned])
+    return texts.upcoming_visits([visit_line(v, ctx) for v in planned])

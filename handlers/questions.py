@@ -8,9 +8,9 @@ from datetime import datetime, time, timedelta
 
 from handlers.context import Context, Router
 from handlers.ports import Target, mentioned_names
+from handlers.schedule import visit_line
 from handlers.texts import counsel as counsel_texts
 from handlers.texts import questions as texts
-from handlers.texts.common import md_hm
 from nlp.types import Classification
 from storage.models import Counsel, Question, Village
 from storage.privacy import mask_personal_numbers
@@ -296,14 +296,7 @@ async def next_visit(ctx: Context, village_id: str) -> str:
         village_id=village_id,
         limit=1,
     )
-    if not planned:
-        return ""
-    tz = ctx.settings.tz
-    visit = planned[0]
-    when = md_hm(visit.starts_at, tz)
-    if visit.ends_at:
-        when += f"-{visit.ends_at.astimezone(tz):%H:%M}"
-    return f"{when} {visit.place}".rstrip()
+    return visit_line(planned[0], ctx) if planned else ""
 
 
 async def _urgent(ctx: Context, found: VillagerMessage) -> None:

@@ -28,6 +28,11 @@ def visit_when(visit: Visit, ctx: Context) -> str:
     return f"{when}-{visit.ends_at.astimezone(tz):%H:%M}" if visit.ends_at else when
 
 
+def visit_line(visit: Visit, ctx: Context) -> str:
+    """「12月10日 09:00-12:00 村委会」: when and where."""
+    return f"{visit_when(visit, ctx)} {visit.place}".rstrip()
+
+
 async def _villages(ctx: Context, counsel: Counsel) -> dict[str, str]:
     names = await villages_by_name(ctx, counsel)
     if not names:

@@ -70,17 +70,20 @@ def msg() -> Say:
         to_bot: bool = False,
         message_id: str | None = None,
         mentioned: tuple[str, ...] = (),
+        at: datetime = NOW,
+        joined: tuple[str, ...] = (),
     ) -> IncomingMessage:
         return IncomingMessage(
             channel="test",
             sender_id=sender,
             sender_name=name,
             text=text,
-            sent_at=NOW,
+            sent_at=at,
             group_id=group,
             mentions_bot=to_bot,
             message_id=message_id or f"m{next(ids)}",
             mentioned_ids=mentioned,
+            joined=joined,
         )
 
     return make
