@@ -137,11 +137,16 @@ def _visits(assignments: list[Assignment], today: date, runtime: Runtime) -> lis
         Visit(
             counsel_id=a.counsel_id,
             village_id=a.village_id,
-            starts_at=datetime.combine(today + timedelta(days=rng.randint(1, 20)), time(9, 30), tz),
+            starts_at=datetime.combine(day, time(9, 30), tz),
+            ends_at=datetime.combine(day, time(11, 30), tz),
+            place="村委会",
             note="驻村接待日",
         )
-        for a in assignments
-        if a.counsel_id.startswith("L")
+        for a, day in (
+            (a, today + timedelta(days=rng.randint(1, 20)))
+            for a in assignments
+            if a.counsel_id.startswith("L")
+        )
     ]
 
 

@@ -70,6 +70,15 @@ class WechatOptions:
     max_text: int = 1500  # a safety net: the outbox already splits at the channel's limit
 
 
+@dataclass(frozen=True, slots=True)
+class _Join:
+    """A room-join event: who joined which room, when."""
+
+    room_id: str
+    invited_ids: tuple[str, ...]
+    timestamp: float
+
+
 @dataclass
 class _Account:
     """What the current connection knows of the logged-in account and its contacts."""
@@ -107,7 +116,7 @@ class WechatChannel:
         self._puppet: Any = None
         self._rooms_recorded: set[str] = set()
         self._members_by_weixin: dict[str, dict[str, str]] = {}  # room: weixin -> contact id
-        self._inbox: asyncio.Queue[str] = asyncio.Queue()
+        self._inbox: asyncio.Queue[str | _Join] = asyncio.Queue()
         self._last_event = time.monotonic()
         self._wake = asyncio.Event()
 
@@ -156,6 +165,7 @@ class WechatChannel:
         puppet.on("login", self._on_login)
         puppet.on("logout", self._on_logout)
         puppet.on("message", self._on_message)
+        puppet.on("room-join", self._on_room_join)
         puppet.on("error", self._on_error)
         for name in ("heartbeat", "dong", "ready"):
             puppet.on(name, self._on_any)
@@ -231,16 +241,53 @@ class WechatChannel:
         self._last_event = time.monotonic()
         self._inbox.put_nowait(str(payload.message_id))
 
+    async def _on_room_join(self, payload: Any) -> None:
+        """Queue a join behind the messages before it (the welcome comes in order)."""
+        self._last_event = time.monotonic()
+        invited = tuple(str(i) for i in (payload.invited_ids or []))
+        stamp = float(payload.timestamp or 0)
+        self._inbox.put_nowait(_Join(str(payload.room_id or ""), invited, stamp))
+
     async def _intake(self) -> None:
         """Handle queued messages one at a time, in arrival order; one failure is logged
         and never stops the next."""
         while True:
-            message_id = await self._inbox.get()
+            item = await self._inbox.get()
             await self.connected.wait()
             try:
-                await self._handle(message_id)
+                if isinstance(item, _Join):
+                    await self._handle_join(item)
+                else:
+                    await self._handle(item)
             except Exception:
-                log.exception("WeChat channel: message %s not handled", message_id)
+                log.exception("WeChat channel: event %s not handled", item)
+
+    async def _handle_join(self, join: _Join) -> None:
+        message = await self.joined(join)
+        if message is not None:
+            await self.dispatcher.handle(message)
+            self._wake.set()
+
+    async def joined(self, join: _Join) -> IncomingMessage | None:
+        """The port's join event for a room-join (None: the bot itself, or nobody)."""
+        people = [i for i in join.invited_ids if i and i != self.account.self_id]
+        if not join.room_id or not people or not self.account.self_id:
+            return None
+        names = [(await self._contact(i))[0] for i in people]
+        # seconds or milliseconds, as puppets differ; a missing one is now
+        stamp = join.timestamp / 1000 if join.timestamp > 1e11 else join.timestamp
+        sent_at = datetime.fromtimestamp(stamp, UTC) if stamp > 0 else self.clock()
+        return IncomingMessage(
+            channel=CHANNEL,
+            sender_id=people[0],
+            sender_name=names[0],
+            text="",
+            sent_at=sent_at,
+            group_id=join.room_id,
+            message_id=f"join:{join.room_id}:{','.join(people)}:{int(stamp)}",
+            instance=self.instance,
+            joined=tuple(names),
+        )
 
     async def _handle(self, message_id: str) -> None:
         puppet = self._puppet

@@ -151,7 +151,7 @@ def uncounted(*, over_cap: int, over_lectures: int) -> str:
     """What was logged but does not count (rule 2, rule 3), or nothing."""
     parts = [f"非现场超出 50% 上限 {over_cap} 分钟"] if over_cap else []
     parts += [f"超出年度视频讲座次数 {over_lectures} 分钟"] if over_lectures else []
-    return "（未计入：" + "；".join(parts) + "）" if parts else ""
+    return "；未计入：" + "；".join(parts) if parts else ""
 
 
 def month_progress(month: str, lines: list[str], *, this_month: bool = True) -> str:

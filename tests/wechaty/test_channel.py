@@ -195,3 +195,16 @@ def test_an_overlong_account_id_still_fits_the_channel_column(channel: WechatCha
     assert len(first) <= 64
     channel.account.self_id = "@" + "f" * 64
     assert channel.instance == first  # deterministic
+
+
+async def test_a_room_join_becomes_a_join_event_with_names(channel: WechatChannel) -> None:
+    from bot.channels.wechat import _Join
+
+    channel.account.contacts["c_zl"] = ("赵六", "")
+    joined = await channel.joined(
+        _Join("R_1@chatroom", ("c_zl", "bot_self"), START.timestamp() * 1000)
+    )
+    assert joined is not None
+    assert (joined.group_id, joined.joined, joined.text) == ("R_1@chatroom", ("赵六",), "")
+    assert joined.sent_at == START
+    assert await channel.joined(_Join("R_1@chatroom", ("bot_self",), 0)) is None
