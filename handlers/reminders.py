@@ -31,7 +31,8 @@ async def _visits_on(ctx: JobContext, day: date) -> list[Visit]:
 
 @job
 async def visit_eve(ctx: JobContext) -> None:
-    """To each counsel with a visit scheduled tomorrow (not while on leave)."""
+    """To each counsel with a visit scheduled tomorrow (not while on leave), and to the
+    village's groups."""
     tomorrow = ctx.today + timedelta(days=1)
     planned = await _visits_on(ctx, tomorrow)
     wechat = await directory.wechat_ids(ctx.session, {v.counsel_id for v in planned})
@@ -48,21 +49,34 @@ async def visit_eve(ctx: JobContext) -> None:
         )
         key = f"visit-eve:{visit.id}:{tomorrow}"
         await ctx.send(Target.person(wechat[visit.counsel_id]), text, key)
+        await _tell_groups(ctx, visit, "eve", tomorrow)
+
+
+def _span(visit: Visit, ctx: JobContext) -> str:
+    """「09:00-12:00」 (or 「09:00」) in the deployment's zone."""
+    tz = ctx.settings.tz
+    start = f"{visit.starts_at.astimezone(tz):%H:%M}"
+    return f"{start}-{visit.ends_at.astimezone(tz):%H:%M}" if visit.ends_at else start
+
+
+async def _tell_groups(ctx: JobContext, visit: Visit, when: str, day: date) -> None:
+    """The village's groups are told of the visit (the evening before, or that morning)."""
+    counsel = await directory.counsel_by_id(ctx.session, visit.counsel_id)
+    name = counsel.name if counsel else ""
+    if when == "eve":
+        text = texts.visit_eve_notice(counsel=name, when=_span(visit, ctx), place=visit.place)
+    else:
+        text = texts.visit_morning_notice(counsel=name, when=_span(visit, ctx), place=visit.place)
+    for group in await directory.groups_of_village(ctx.session, visit.village_id):
+        key = f"visit-{'eve-group' if when == 'eve' else 'morning'}:{visit.id}:{day}:{group.id}"
+        await ctx.send(Target.group(group.id), text, key)
 
 
 @job
 async def visit_morning(ctx: JobContext) -> None:
     """To each village group whose counsel visits today."""
-    today = ctx.today
-    for visit in await _visits_on(ctx, today):
-        counsel = await directory.counsel_by_id(ctx.session, visit.counsel_id)
-        text = texts.visit_morning_notice(
-            counsel=counsel.name if counsel else "",
-            when=f"{visit.starts_at.astimezone(ctx.settings.tz):%H:%M}",
-        )
-        for group in await directory.groups_of_village(ctx.session, visit.village_id):
-            key = f"visit-morning:{visit.id}:{today}:{group.id}"
-            await ctx.send(Target.group(group.id), text, key)
+    for visit in await _visits_on(ctx, ctx.today):
+        await _tell_groups(ctx, visit, "morning", ctx.today)
 
 
 async def _month_rows(ctx: JobContext, month: Month) -> dict[str, list[ReportRow]]:

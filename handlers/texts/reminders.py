@@ -10,11 +10,19 @@ def visit_eve_reminder(*, village: str, when: str) -> str:
     return f"【驻村提醒】您明天（{when}）安排到{village}现场服务。如需改期，请提前告知村委会。"
 
 
-def visit_morning_notice(*, counsel: str, when: str) -> str:
+def visit_morning_notice(*, counsel: str, when: str, place: str = "村委会") -> str:
     """To the village group, the morning of a visit."""
     return (
         f"【今日驻村】法律顾问{counsel}律师今天 {when} 到村服务，"
-        "有法律问题的村民可前往村委会当面咨询。"
+        f"有法律问题的村民可前往{place or '村委会'}当面咨询。"
+    )
+
+
+def visit_eve_notice(*, counsel: str, when: str, place: str) -> str:
+    """To the village group, the day before a visit."""
+    return (
+        f"【明日驻村】法律顾问{counsel}律师明天 {when} 在{place or '村委会'}现场服务，"
+        "有法律问题的村民可以当面咨询。"
     )
 
 

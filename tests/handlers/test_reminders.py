@@ -89,20 +89,22 @@ async def test_counsel_reminded_the_day_before_a_visit(
     roster: Database, settings: Settings
 ) -> None:
     await add_visit(roster, at(date(2026, 11, 23), 9, 30))
-    assert await visit_eve(roster, settings, at(date(2026, 11, 22), 18)) == 1
-    [msg] = await sent(roster)
+    assert await visit_eve(roster, settings, at(date(2026, 11, 22), 18)) == 2
+    msg, notice = await sent(roster)
     assert (msg.target_kind, msg.target_id, msg.channel) == ("person", "wx_L1", "wechat")
     assert (
         msg.text
         == "【驻村提醒】您明天（11月23日 09:30）安排到南岗村现场服务。如需改期，请提前告知村委会。"
     )
+    assert notice.target_kind == "group"  # the village's group is told the evening before too
+    assert notice.text.startswith("【明日驻村】")
 
 
 async def test_visit_eve_run_twice_sends_once(roster: Database, settings: Settings) -> None:
     await add_visit(roster, at(date(2026, 11, 23), 9, 30))
     await visit_eve(roster, settings, at(date(2026, 11, 22), 18))
     assert await visit_eve(roster, settings, at(date(2026, 11, 22), 19)) == 0
-    assert len(await sent(roster)) == 1
+    assert len(await sent(roster)) == 2
 
 
 async def test_visit_eve_in_quiet_hours_is_held_until_morning(
@@ -110,8 +112,7 @@ async def test_visit_eve_in_quiet_hours_is_held_until_morning(
 ) -> None:
     await add_visit(roster, at(date(2026, 11, 23), 14))
     await visit_eve(roster, settings, at(date(2026, 11, 22), 23))
-    [msg] = await sent(roster)
-    assert msg.not_before == at(date(2026, 11, 23), 8)
+    assert {m.not_before for m in await sent(roster)} == {at(date(2026, 11, 23), 8)}
 
 
 async def test_no_visit_reminder_for_counsel_on_leave(roster: Database, settings: Settings) -> None:
