@@ -56,7 +56,6 @@ class ConsoleParser:
             instance=self.instance,
         )
 
-
     def _join(self, names: str, group: str) -> IncomingMessage:
         """``+赵六@南岗村群``: who joined which group (a join event, no text)."""
         people = tuple(n.strip() for n in re.split(r"[,，、]", names) if n.strip())
