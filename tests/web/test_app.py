@@ -95,3 +95,16 @@ async def test_domain_error_in_a_view_gets_its_status_and_message(client: Client
     r = await client.get("/api/sim/feed", params={"persona": "sim_zhangsan", "after": "x"})
     assert r.status == 400
     assert (await r.json())["error"] == "after 应是非负整数"
+
+
+async def test_a_persona_joining_a_group_is_welcomed(client: Client) -> None:
+    body = {"group_id": GROUP, "persona_id": "sim_zhaoliu", "persona_name": "赵六", "join": True}
+    r = await client.post("/api/sim/send", json=body)
+    events = (await r.json())["events"]
+    assert r.status == 200
+    assert events[0]["text"] == "（赵六 加入了群聊）"
+    assert events[1]["text"].startswith("欢迎 赵六 加入")
+    private = {**body, "group_id": None}
+    refused = await client.post("/api/sim/send", json=private)
+    assert refused.status == 400
+    assert "村群" in (await refused.json())["error"]

@@ -57,7 +57,7 @@ class SimulatorHub:
             group_id=message.group_id,
             person_id=None if message.group_id else message.sender_id,
             sender=message.sender_name,
-            text=message.text,
+            text=message.text or ("（" + "、".join(message.joined) + " 加入了群聊）"),
         )
 
     async def deliver(self, message: OutgoingMessage) -> None:

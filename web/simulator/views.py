@@ -92,6 +92,8 @@ def _incoming(body: dict[str, Any], bot_name: str, instance: str) -> IncomingMes
     text = str(body.get("text", "")).strip()
     persona_id = str(body.get("persona_id", "")).strip()
     persona_name = str(body.get("persona_name", "")).strip() or persona_id
+    if body.get("join") is True:  # the persona joins the group (a join event, no text)
+        return _join(body.get("group_id"), persona_id, persona_name, instance)
     if not text:
         raise InvalidInput("消息不能为空")
     if len(text) > MAX_TEXT:
@@ -119,3 +121,22 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/api/sim/setup", sim_setup)
     app.router.add_post("/api/sim/send", sim_send)
     app.router.add_get("/api/sim/feed", sim_feed)
+
+
+def _join(group: Any, persona_id: str, persona_name: str, instance: str) -> IncomingMessage:
+    """The persona joining the chosen group."""
+    if not group:
+        raise InvalidInput("入群要先选择一个村群")
+    if not persona_id:
+        raise InvalidInput("请选择发言身份（persona_id）")
+    return IncomingMessage(
+        channel=CHANNEL,
+        sender_id=persona_id,
+        sender_name=persona_name,
+        text="",
+        sent_at=datetime.now(UTC),
+        group_id=str(group),
+        message_id=f"sim-{uuid.uuid4().hex}",
+        instance=instance,
+        joined=(persona_name,),
+    )

@@ -75,6 +75,18 @@
     input.value = "";
     show(data.events);
   }
+  async function join() {
+    errorBox.textContent = "";
+    const p = currentPersona();
+    const r = await fetch("/api/sim/send", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ group_id: currentGroup(), persona_id: p.id, persona_name: p.name, join: true, after: lastId }),
+    });
+    const data = await r.json();
+    if (!r.ok) { errorBox.textContent = data.error || "入群失败"; return; }
+    show(data.events);
+  }
   async function init() {
     const r = await fetch("/api/sim/setup");
     setup = await r.json();
@@ -90,6 +102,7 @@
     groupSel.addEventListener("change", fillPersonas);
     personaSel.addEventListener("change", resetLog);
     document.getElementById("send").addEventListener("submit", send);
+    document.getElementById("join").addEventListener("click", join);
     fillPersonas();
     setInterval(poll, 3000);
   }
