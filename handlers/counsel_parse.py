@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -118,19 +118,29 @@ def parse_day(token: str, today: date, window: DateWindow | None = None) -> date
     """
     if token in RELATIVE_DAYS:
         return today - timedelta(days=RELATIVE_DAYS[token])
-    found = _MONTH_DAY.match(token)
-    if found is None:
+    read = _month_day(token, today.year, texts.no_such_date)
+    if read is None:
         return None
-    year = int(found["y"]) if found["y"] else today.year
-    try:
-        day = date(year, int(found["m"]), int(found["d"]))
-    except ValueError:
-        raise InvalidInput(texts.no_such_date(token)) from None
-    if not found["y"] and day > today:
-        day = day.replace(year=year - 1)
+    day, year_written = read
+    if not year_written and day > today:
+        day = day.replace(year=day.year - 1)
     if day not in (window or _default_window(today)):
         raise InvalidInput(texts.date_out_of_window(token, str(window or _default_window(today))))
     return day
+
+
+def _month_day(token: str, year: int, invalid: Callable[[str], str]) -> tuple[date, bool] | None:
+    """``11月3日`` ``11-03`` ``2026-11-03`` -> (the date, whether its year was written),
+    in ``year`` when none is written; None when ``token`` is not written as a date.
+    A date not in the calendar (2月30日) is refused with ``invalid(token)``."""
+    found = _MONTH_DAY.match(token)
+    if found is None:
+        return None
+    try:
+        day = date(int(found["y"] or year), int(found["m"]), int(found["d"]))
+    except ValueError:
+        raise InvalidInput(invalid(token)) from None
+    return day, found["y"] is not None
 
 
 def _default_window(today: date) -> DateWindow:
@@ -182,7 +192,7 @@ def _command(
         raise InvalidInput(texts.unknown_word(bad) if bad else texts.MISSING_DURATION)
     if "channel" not in found:
         raise InvalidInput(texts.MISSING_CHANNEL)
-    village = found.get("village") or _only_village(villages)
+    village = found.get("village") or only_village(villages, texts.RECORD_FORM)
     channel = str(found["channel"])
     minutes = found["minutes"]
     assert isinstance(minutes, int)
@@ -198,12 +208,14 @@ def _command(
     )
 
 
-def _only_village(villages: Mapping[str, str]) -> str:
+def only_village(villages: Mapping[str, str], form: str) -> str:
+    """The counsel's one village when the command names none; a counsel of several is
+    told their names and the command's ``form``."""
     ids = sorted(set(villages.values()))
     if len(ids) == 1:
         return ids[0]
     names = "、".join(sorted(k for k in villages if k not in ids))
-    raise InvalidInput(texts.name_the_village(names))
+    raise InvalidInput(texts.name_the_village(names, form))
 
 
 def _take_activity(text: str) -> tuple[str | None, str]:
@@ -240,16 +252,12 @@ def _leave_day(token: str, today: date, month_of: date | None = None) -> date:
     """A leave date: with year as written; without, this year or (if long past) the next."""
     if month_of is not None and re.fullmatch(r"[0-9]{1,2}[日号]?", token):
         token = f"{month_of.year}-{month_of.month}-{token.rstrip('日号')}"
-    found = _MONTH_DAY.match(token)
-    if found is None:
+    read = _month_day(token, today.year, texts.no_such_leave_date)
+    if read is None:
         raise InvalidInput(texts.unreadable_leave_date(token))
-    year = int(found["y"]) if found["y"] else today.year
-    try:
-        day = date(year, int(found["m"]), int(found["d"]))
-    except ValueError:
-        raise InvalidInput(texts.no_such_leave_date(token)) from None
-    if not found["y"] and day < today - timedelta(days=31):
-        day = day.replace(year=year + 1)
+    day, year_written = read
+    if not year_written and day < today - timedelta(days=31):
+        day = day.replace(year=day.year + 1)
     return day
 
 
@@ -287,22 +295,13 @@ def parse_visit_day(token: str, today: date) -> date | None:
     """``明天`` ``12月10日`` ``12-10`` ``2026-12-10`` -> the next such day (today or later)."""
     if token in _AHEAD_DAYS:
         return today + timedelta(days=_AHEAD_DAYS[token])
-    found = _MONTH_DAY.match(token)
-    if found is None:
+    read = _month_day(token, today.year, texts.no_such_visit_date)
+    if read is None:
         return None
-    year = int(found["y"]) if found["y"] else today.year
-    try:
-        day = date(year, int(found["m"]), int(found["d"]))
-    except ValueError:
-        raise InvalidInput(no_such_date_for_visit(token)) from None
-    if not found["y"] and day < today:
-        day = day.replace(year=year + 1)
+    day, year_written = read
+    if not year_written and day < today:
+        day = day.replace(year=day.year + 1)
     return day
-
-
-def no_such_date_for_visit(token: str) -> str:
-    """A visit date not in the calendar."""
-    return f"{texts.no_such_date(token)}；{texts.VISIT_FORM}"
 
 
 def parse_visit(text: str, today: date, villages: Mapping[str, str]) -> VisitCommand:
@@ -330,7 +329,7 @@ def parse_visit(text: str, today: date, villages: Mapping[str, str]) -> VisitCom
     if day > today + timedelta(days=366):
         raise InvalidInput(f"只能排一年以内的驻村时间；{texts.VISIT_FORM}")
     return VisitCommand(
-        village_id=village or _only_village(villages),
+        village_id=village or only_village(villages, texts.VISIT_FORM),
         day=day,
         start=span[0],
         end=span[1],

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from handlers.jobs import Check, JobContext, job
 from handlers.ports import Target
 from handlers.texts import reminders as texts
-from handlers.texts.common import md_hm
+from handlers.texts.common import hm_span, md_hm
 from storage.models import Question, Visit
 from storage.periods import Month, close_date
 from storage.services import directory, questions, visits
@@ -52,21 +52,22 @@ async def visit_eve(ctx: JobContext) -> None:
         await _tell_groups(ctx, visit, "eve", tomorrow)
 
 
-def _span(visit: Visit, ctx: JobContext) -> str:
-    """「09:00-12:00」 (or 「09:00」) in the deployment's zone."""
-    tz = ctx.settings.tz
-    start = f"{visit.starts_at.astimezone(tz):%H:%M}"
-    return f"{start}-{visit.ends_at.astimezone(tz):%H:%M}" if visit.ends_at else start
-
-
 async def _tell_groups(ctx: JobContext, visit: Visit, when: str, day: date) -> None:
     """The village's groups are told of the visit (the evening before, or that morning)."""
     counsel = await directory.counsel_by_id(ctx.session, visit.counsel_id)
     name = counsel.name if counsel else ""
     if when == "eve":
-        text = texts.visit_eve_notice(counsel=name, when=_span(visit, ctx), place=visit.place)
+        text = texts.visit_eve_notice(
+            counsel=name,
+            when=hm_span(visit.starts_at, visit.ends_at, ctx.settings.tz),
+            place=visit.place,
+        )
     else:
-        text = texts.visit_morning_notice(counsel=name, when=_span(visit, ctx), place=visit.place)
+        text = texts.visit_morning_notice(
+            counsel=name,
+            when=hm_span(visit.starts_at, visit.ends_at, ctx.settings.tz),
+            place=visit.place,
+        )
     for group in await directory.groups_of_village(ctx.session, visit.village_id):
         key = f"visit-{'eve-group' if when == 'eve' else 'morning'}:{visit.id}:{day}:{group.id}"
         await ctx.send(Target.group(group.id), text, key)

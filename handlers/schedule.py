@@ -12,9 +12,9 @@ from datetime import datetime, time
 
 from handlers.context import Context
 from handlers.counsel_common import village_month_line, villages_by_name
-from handlers.counsel_parse import normalise, parse_visit
+from handlers.counsel_parse import normalise, only_village, parse_visit
 from handlers.texts import counsel as texts
-from handlers.texts.common import md, md_hm
+from handlers.texts.common import hm_span, md, md_hm
 from storage.errors import InvalidInput, NotFound
 from storage.models import Counsel, Visit
 from storage.services import directory, visits
@@ -24,8 +24,8 @@ from storage.services.ledger import Actor, EntryDraft, add_entry
 def visit_when(visit: Visit, ctx: Context) -> str:
     """「12月10日 09:00-12:00」 in the deployment's zone."""
     tz = ctx.settings.tz
-    when = md_hm(visit.starts_at, tz)
-    return f"{when}-{visit.ends_at.astimezone(tz):%H:%M}" if visit.ends_at else when
+    day = md(visit.starts_at.astimezone(tz).date())
+    return f"{day} {hm_span(visit.starts_at, visit.ends_at, tz)}"
 
 
 def visit_line(visit: Visit, ctx: Context) -> str:
@@ -119,11 +119,7 @@ def _which_village(names: dict[str, str], given: str) -> str:
             known = "、".join(sorted(k for k in names if k not in set(names.values())))
             raise InvalidInput(f"您派驻的村里没有「{given}」（{known}）。")
         return names[given]
-    ids = sorted(set(names.values()))
-    if len(ids) > 1:
-        known = "、".join(sorted(k for k in names if k not in ids))
-        raise InvalidInput(f"您服务多个村，请写明：到村 村名（{known}）")
-    return ids[0]
+    return only_village(names, texts.ARRIVE_FORM)
 
 
 async def depart(ctx: Context, counsel: Counsel, _: str) -> None:

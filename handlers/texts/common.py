@@ -27,6 +27,12 @@ def md_hm(moment: datetime, tz: ZoneInfo) -> str:
     return f"{md(local.date())} {local:%H:%M}"
 
 
+def hm_span(start: datetime, end: datetime | None, tz: ZoneInfo) -> str:
+    """「09:00-12:00」 (or 「09:00」 without an end) in the deployment's zone."""
+    first = f"{start.astimezone(tz):%H:%M}"
+    return f"{first}-{end.astimezone(tz):%H:%M}" if end else first
+
+
 def legal_aid_line(contacts: ContactSettings) -> str:
     """Where to apply for legal aid (G2)."""
     return (

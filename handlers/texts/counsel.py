@@ -24,6 +24,7 @@ CANCEL_VISIT_FORM = "格式：取消排班 #编号（编号见「我的排班」
 NO_VISITS = "您目前没有安排驻村。排班：排班 南岗村 12月10日 9:00-12:00 村委会"
 NOTHING_TO_UNDO = "没有可以撤销的记录。"
 NOTHING_TO_LOG = "最近没有待记录的群内答复（群里 @提问人 答复后，可在这里回复 1 记录）。"
+ARRIVE_FORM = "格式：到村 村名（离开时发「离村」）"
 EVIDENCE_FORM = "格式：回复 1（按默认时长记录）或「1 20分钟」"
 RECORD_FORM = "格式：记录 村名 渠道 时长 摘要，例如「记录 南岗村 电话 30分钟 解答宅基地纠纷」"
 LEAVE_FORM = "格式：请假 12月1日-12月7日（或 请假 2026-12-01至2026-12-07）"
@@ -46,14 +47,19 @@ MISSING_DURATION = f"没写时长（如 30分钟、1.5小时）；{RECORD_FORM}"
 MISSING_CHANNEL = f"没写服务渠道（{CHANNELS_HINT}）；{RECORD_FORM}"
 
 
-def name_the_village(names: str) -> str:
-    """A 「记录」 by a counsel of several villages that names none of them."""
-    return f"请写明村名（{names}）；{RECORD_FORM}"
+def name_the_village(names: str, form: str) -> str:
+    """A command by a counsel of several villages that names none of them."""
+    return f"请写明村名（{names}）；{form}"
 
 
 def no_such_date(token: str) -> str:
     """A date that is not in the calendar (2月30日)."""
     return f"日期「{token}」不存在"
+
+
+def no_such_visit_date(token: str) -> str:
+    """A visit date that is not in the calendar."""
+    return f"{no_such_date(token)}；{VISIT_FORM}"
 
 
 def unreadable_leave_date(token: str) -> str:

@@ -277,11 +277,6 @@ async def rate(session: AsyncSession, question: Question, score: int, at: dateti
     return answer
 
 
-async def ticket(session: AsyncSession, ticket_id: int) -> Question | None:
-    """One ticket by number."""
-    return await session.get(Question, ticket_id)
-
-
 async def waiting_since(session: AsyncSession, cutoff: datetime) -> list[Question]:
     """Open questions asked at or before ``cutoff``, by ticket number (G6)."""
     stmt = select(Question).where(Question.status == "open", col(Question.asked_at) <= cutoff)
