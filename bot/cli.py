@@ -21,6 +21,7 @@ from bot.commands import (
     reports,
     roster,
     serve,
+    users,
 )
 from bot.commands.support import VcbotGroup
 
@@ -51,5 +52,7 @@ for command in (
     reminders.reminders,
     outbox.outbox,
     complaints.complaints,
+    users.user,
+    users.token,
 ):
     main.add_command(command)

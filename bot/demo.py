@@ -11,21 +11,28 @@ from importlib import resources
 
 from sqlalchemy import delete, update
 from sqlmodel import SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.runtime import Runtime
 from storage.models import (
     Assignment,
     ChatGroup,
+    Complaint,
     County,
     Question,
     ServiceLogEntry,
+    SurveyAnswer,
     Village,
     Visit,
 )
 from storage.periods import DateWindow
+from storage.services import accounts
 from storage.services.roster import import_roster
 
 BUREAU_CONTACT = "wx_sfj_demo"
+DEMO_CITY, DEMO_PROVINCE = "示范市", "示范省"
+# the console login `make demo` prints; the demo database only, never a real deployment
+DEMO_USER, DEMO_PASSWORD = "demo", "demo-county-2026"
 OFFSITE_CHANNELS = ("phone", "wechat", "wechat", "email", "workstation")
 DEMO_QUESTIONS = (
     ("DL01", "南岗村群", "王大伯", "隔壁把我家宅基地占了一半，该找谁？", "homestead"),
@@ -47,7 +54,11 @@ async def load_demo(runtime: Runtime, *, reset: bool) -> str:
     )
     today = datetime.now(runtime.settings.tz).date()
     async with runtime.db.transaction() as session:
-        await session.exec(update(County).values(bureau_contact_id=BUREAU_CONTACT))
+        await session.exec(
+            update(County).values(
+                bureau_contact_id=BUREAU_CONTACT, city=DEMO_CITY, province=DEMO_PROVINCE
+            )
+        )
         villages = list(await session.exec(select(Village)))
         for village in villages:
             await session.merge(ChatGroup(id=f"{village.name}群", village_id=village.id))
@@ -58,7 +69,38 @@ async def load_demo(runtime: Runtime, *, reset: bool) -> str:
             session.add_all(entries)
             session.add_all(_visits(assignments, today, runtime))
             session.add_all(_questions(today, runtime))
-    return f"{summary.describe()} 已绑定 {len(villages)} 个村群。演示数据就绪。"
+            session.add_all(_complaints_and_ratings(today, runtime))
+        login = await _demo_user(session, runtime)
+    return f"{summary.describe()} 已绑定 {len(villages)} 个村群。演示数据就绪。\n{login}"
+
+
+async def _demo_user(session: AsyncSession, runtime: Runtime) -> str:
+    """The demo county's console user (created once), and how to log in."""
+    if await accounts.find_user(session, DEMO_USER) is None:
+        county = (await session.exec(select(County.name))).first() or ""
+        new = accounts.NewUser(DEMO_USER, DEMO_PASSWORD, "county", county)
+        await accounts.add_user(session, new, actor="demo", now=datetime.now(runtime.settings.tz))
+    return f"司法局后台：/login 用户名 {DEMO_USER} 密码 {DEMO_PASSWORD}"
+
+
+def _complaints_and_ratings(today: date, runtime: Runtime) -> list[Complaint | SurveyAnswer]:
+    """One open complaint and two ratings, so the console has something to show."""
+    at = datetime.combine(today - timedelta(days=2), time(20, 5), runtime.settings.tz)
+    return [
+        Complaint(
+            village_id="DL01",
+            counsel_id="L001",
+            complainant_id="demo_0",
+            text="约好周三来村里，结果没来，也没说一声。",
+            created_at=at,
+        ),
+        SurveyAnswer(
+            village_id="DL01", counsel_id="L001", respondent_id="demo_2", score=5, created_at=at
+        ),
+        SurveyAnswer(
+            village_id="NW03", counsel_id="L002", respondent_id="demo_3", score=3, created_at=at
+        ),
+    ]
 
 
 def _window(runtime: Runtime) -> DateWindow:

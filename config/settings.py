@@ -98,6 +98,16 @@ class ConversationSettings(BaseModel):
         return self.message_chars.get(channel.split(":", 1)[0], 1500)
 
 
+class WebSettings(BaseModel):
+    """The bureaus' console and API (issue 11): logins, sessions and pages."""
+
+    login_max_failures: int = Field(5, ge=1, le=100)  # failed logins per name or address ...
+    login_lockout_seconds: int = Field(900, ge=1, le=86400)  # ... within this long: wait
+    session_hours: int = Field(8, ge=1, le=720)  # a login lasts this long
+    cookie_secure: bool = False  # send the session cookie over HTTPS only (behind TLS: true)
+    page_size: int = Field(100, ge=10, le=1000)  # rows per page of the service log
+
+
 class WechatSettings(BaseModel):
     """The WeChat channel through a Wechaty puppet service (issue 9); the token is
     ``puppet_token``. WECHATY_PUPPET_SERVICE_ENDPOINT / _TOKEN are read when these are unset."""
@@ -142,6 +152,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     wechat: WechatSettings = WechatSettings()
     conversation: ConversationSettings = ConversationSettings()
+    web: WebSettings = WebSettings()
     data_dir: Path | None = None  # overrides config/data (lexicon, guidance texts)
     default_channel: str = "wechat"  # outbox channel of proactive messages (reminders)
 

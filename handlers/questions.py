@@ -94,6 +94,7 @@ async def counsel_answers(ctx: Context, found: CounselInGroup) -> None:
             askers=askers,
             ticket_ids=tickets,
             quoted=quoted,
+            text=text[quote.end() :] if quote else text,
         ),
     )
     me = Target.person(ctx.message.sender_id)

@@ -40,3 +40,15 @@ class Conflict(DomainError):
 
 class Locked(DomainError):
     """The month is closed; its entries cannot change without the right."""
+
+
+class Unauthenticated(DomainError):
+    """No valid login or token: who is asking is not known."""
+
+
+class Throttled(DomainError):
+    """Too many failed tries: the next one is taken after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

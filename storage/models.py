@@ -16,6 +16,7 @@ from sqlalchemy import (
     Unicode,
     UniqueConstraint,
     and_,
+    false,
     or_,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -131,6 +132,7 @@ class Question(SQLModel, table=True):
     # the asker's latest line merged into it (several lines within a window are one question)
     last_part_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     rating_asked_at: datetime | None = Field(default=None, sa_type=AwareDateTime)  # Q12
+    answer_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
 
 
 class Fragment(SQLModel, table=True):
@@ -230,9 +232,31 @@ class BureauUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, max_length=64)
     password_hash: str = Field(max_length=256)
-    level: str = Field(default="county", max_length=16)  # county | city | province
-    scope: str = Field(max_length=64)  # the county, city or province name
+    level: str = Field(default="county", max_length=16)  # county | city | province | admin
+    scope: str = Field(max_length=64)  # the county, city or province name ("" for admin)
     can_edit_closed: bool = False
+    disabled: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    created_at: datetime | None = Field(default_factory=utcnow, sa_type=AwareDateTime)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token of a bureau user for the JSON API; only its SHA-256 is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="bureauuser.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    label: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
+    revoked: bool = False
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login, kept for the lockout window (by user name and by address)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, index=True)
+    address: str = Field(max_length=64, index=True)
+    at: datetime = Field(sa_type=AwareDateTime, index=True)
 
 
 class AuditEntry(SQLModel, table=True):

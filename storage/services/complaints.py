@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import Conflict, InvalidInput, NotFound
-from storage.models import AuditEntry, Complaint, Counsel, County, Town, Village
+from storage.models import Assignment, AuditEntry, Complaint, Counsel, County, Town, Village
 from storage.privacy import mask_personal_numbers
+from storage.services.scope import EVERYWHERE, Scope, county_ids, villages_of_counties
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +50,14 @@ class ComplaintView:
 
 
 async def list_complaints(
-    session: AsyncSession, *, status: str | None = "open", county: str | None = None
+    session: AsyncSession,
+    *,
+    status: str | None = "open",
+    county: str | None = None,
+    scope: Scope = EVERYWHERE,
 ) -> list[ComplaintView]:
-    """Complaints, newest first: open ones by default, optionally of one county."""
+    """Complaints, newest first: open ones by default, of one county or of a scope (a
+    complaint without a village counts where its counsel serves)."""
     stmt = (
         select(Complaint, Village, County, Counsel)
         .join(Village, col(Village.id) == col(Complaint.village_id), isouter=True)
@@ -64,6 +70,17 @@ async def list_complaints(
         stmt = stmt.where(Complaint.status == status)
     if county is not None:
         stmt = stmt.where(County.name == county)
+    counties = await county_ids(session, scope)
+    if counties is not None:
+        served = select(Assignment.counsel_id).where(
+            col(Assignment.village_id).in_(villages_of_counties(counties))
+        )
+        stmt = stmt.where(
+            or_(
+                col(Town.county_id).in_(counties),
+                and_(col(Complaint.village_id).is_(None), col(Complaint.counsel_id).in_(served)),
+            )
+        )
     return [
         ComplaintView(c, v.name if v else "", k.name if k else "", lawyer.name if lawyer else "")
         for c, v, k, lawyer in await session.exec(stmt)

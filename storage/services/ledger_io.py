@@ -24,7 +24,7 @@ from storage.ledger_terms import ACTIVITY_LABELS, CHANNEL_LABELS, KIND_LABELS
 from storage.models import Assignment, AuditEntry, Counsel, ServiceLogEntry, Village
 from storage.periods import DateWindow, Month, is_closed, local_date
 from storage.services.ledger import ENTITY, Actor, EntryDraft, audit, check_fields, entry_image
-from storage.services.scope import county_id, villages_of_county
+from storage.services.scope import Scope, county_ids, villages_of_counties
 
 COLUMNS = ("counsel_id", "village_id", "date", "kind", "channel", "minutes", "summary")
 OPTIONAL_COLUMNS = ("activity",)
@@ -243,9 +243,9 @@ async def entries_for_export(
         stmt = stmt.where(
             col(ServiceLogEntry.day) >= month.first, col(ServiceLogEntry.day) <= month.last
         )
-    if county is not None:
-        cid = await county_id(session, county)
-        stmt = stmt.where(col(ServiceLogEntry.village_id).in_(villages_of_county(cid)))
+    counties = await county_ids(session, Scope(county=county))
+    if counties is not None:
+        stmt = stmt.where(col(ServiceLogEntry.village_id).in_(villages_of_counties(counties)))
     stmt = stmt.order_by(
         col(ServiceLogEntry.day),
         col(ServiceLogEntry.counsel_id),

@@ -61,6 +61,7 @@ class Answer:
     askers: Sequence[str] = ()
     ticket_ids: Sequence[int] = ()
     quoted: str = ""
+    text: str = ""  # the answer as written, kept (masked) as the evidence of the ticket
 
 
 async def answer_questions(session: AsyncSession, answer: Answer) -> list[Question]:
@@ -95,6 +96,7 @@ async def answer_questions(session: AsyncSession, answer: Answer) -> list[Questi
         question.status = "answered"
         question.answered_at = answer.when
         question.answered_by = answer.counsel_id
+        question.answer_text = mask_personal_numbers(answer.text.strip())[:4000]
         session.add(question)
     return sorted(closing, key=lambda q: q.id or 0)
 

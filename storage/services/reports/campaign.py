@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.ledger_terms import ACTIVITIES
 from storage.models import ServiceLogEntry
 from storage.services.reports import queries
-from storage.services.scope import EVERYWHERE, Scope, county_id
+from storage.services.scope import EVERYWHERE, Scope, county_ids
 
 CAMPAIGN_FIELDS = ("counsel_id", "counsel_name", *ACTIVITIES, "complete")
 
@@ -43,11 +43,11 @@ async def campaign_counts(
     session: AsyncSession, first: date, last: date, scope: Scope = EVERYWHERE
 ) -> list[CampaignRow]:
     """Per counsel assigned in the range: how many entries of each Q13 activity."""
-    county = await county_id(session, scope.county) if scope.county else None
-    pairs = await queries.pairs(session, first, last, county, scope.counsel_id)
+    counties = await county_ids(session, scope)
+    pairs = await queries.pairs(session, first, last, counties, scope.counsel_id)
     stmt = queries.in_days(first, last).where(col(ServiceLogEntry.activity).is_not(None))
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for e in await session.exec(queries.scoped(stmt, county, scope.counsel_id)):
+    for e in await session.exec(queries.scoped(stmt, counties, scope.counsel_id)):
         counts[e.counsel_id][e.activity or ""] += 1
     names = {p.counsel_id: p.counsel_name for p in pairs.values()}
     return [CampaignRow(c, names[c], dict(counts[c])) for c in sorted(names)]

@@ -14,7 +14,7 @@ from storage.periods import Month
 from storage.quota import MonthResult, judge_month, lectures_over_allowance
 from storage.services.reports import queries
 from storage.services.reports.queries import Pair, PairKey
-from storage.services.scope import EVERYWHERE, Scope, county_id
+from storage.services.scope import EVERYWHERE, Scope, county_ids
 
 _PAIR_FIELDS = ("counsel_id", "counsel_name", "village_id", "village_name", "county")
 _RESULT_FIELDS = (
@@ -65,13 +65,13 @@ async def judge_months(
 ) -> list[ReportRow]:
     """Judge every active counsel-village in each of ``months`` (consecutive, ascending)."""
     first, last = months[0].first, months[-1].last
-    county = await county_id(session, scope.county) if scope.county else None
-    pairs = await queries.pairs(session, first, last, county, scope.counsel_id)
+    counties = await county_ids(session, scope)
+    pairs = await queries.pairs(session, first, last, counties, scope.counsel_id)
     if not pairs:
         return []
-    entries = await queries.entries(session, first, last, county, scope.counsel_id)
+    entries = await queries.entries(session, first, last, counties, scope.counsel_id)
     halves = sorted({m.half() for m in months})
-    onsite = await queries.halfyear_onsite(session, halves, county, scope.counsel_id)
+    onsite = await queries.halfyear_onsite(session, halves, counties, scope.counsel_id)
     over = await _over_allowance(session, first.year, last, settings, pairs)
     rows: list[ReportRow] = []
     for month in months:

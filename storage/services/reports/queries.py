@@ -16,7 +16,7 @@ from storage.ledger_terms import ONSITE, VIDEO_LECTURE
 from storage.models import Assignment, Counsel, County, ServiceLogEntry, Town, Village
 from storage.periods import HalfYear, Month
 from storage.quota import Item
-from storage.services.scope import villages_of_county
+from storage.services.scope import villages_of_counties
 
 PairKey = tuple[str, str]  # (counsel_id, village_id)
 S = TypeVar("S", Select, SelectOfScalar)  # type: ignore[type-arg]  # a query over entries
@@ -42,8 +42,11 @@ class Pair:
         )
 
 
+Counties = Sequence[int] | None  # the county ids a read covers; None: all
+
+
 async def pairs(
-    session: AsyncSession, first: date, last: date, county: int | None, counsel_id: str | None
+    session: AsyncSession, first: date, last: date, counties: Counties, counsel_id: str | None
 ) -> dict[PairKey, Pair]:
     """Every counsel-village assigned on some day from ``first`` to ``last``, in report order."""
     stmt = (
@@ -54,8 +57,8 @@ async def pairs(
         .join(County, col(County.id) == col(Town.county_id))
         .where(Assignment.overlapping(first, last))
     )
-    if county is not None:
-        stmt = stmt.where(Town.county_id == county)
+    if counties is not None:
+        stmt = stmt.where(col(Town.county_id).in_(list(counties)))
     if counsel_id is not None:
         stmt = stmt.where(Assignment.counsel_id == counsel_id)
     found: dict[PairKey, Pair] = {}
@@ -78,10 +81,10 @@ def item(e: ServiceLogEntry) -> Item:
     return Item(e.id, e.day, e.kind, e.channel, e.minutes)
 
 
-def scoped(stmt: S, county: int | None, counsel_id: str | None) -> S:
-    """Narrow a query over entries to one county's villages and/or one counsel."""
-    if county is not None:
-        stmt = stmt.where(col(ServiceLogEntry.village_id).in_(villages_of_county(county)))
+def scoped(stmt: S, counties: Counties, counsel_id: str | None) -> S:
+    """Narrow a query over entries to some counties' villages and/or one counsel."""
+    if counties is not None:
+        stmt = stmt.where(col(ServiceLogEntry.village_id).in_(villages_of_counties(counties)))
     if counsel_id is not None:
         stmt = stmt.where(ServiceLogEntry.counsel_id == counsel_id)
     return stmt
@@ -95,17 +98,17 @@ def in_days(first: date, last: date) -> SelectOfScalar[ServiceLogEntry]:
 
 
 async def entries(
-    session: AsyncSession, first: date, last: date, county: int | None, counsel_id: str | None
+    session: AsyncSession, first: date, last: date, counties: Counties, counsel_id: str | None
 ) -> dict[tuple[str, str, Month], list[Item]]:
     """The period's entries in one query, by counsel, village and month (rule 8)."""
     found: dict[tuple[str, str, Month], list[Item]] = defaultdict(list)
-    for e in await session.exec(scoped(in_days(first, last), county, counsel_id)):
+    for e in await session.exec(scoped(in_days(first, last), counties, counsel_id)):
         found[(e.counsel_id, e.village_id, Month.of(e.day))].append(item(e))
     return found
 
 
 async def halfyear_onsite(
-    session: AsyncSession, halves: Sequence[HalfYear], county: int | None, counsel_id: str | None
+    session: AsyncSession, halves: Sequence[HalfYear], counties: Counties, counsel_id: str | None
 ) -> dict[tuple[str, str, HalfYear], int]:
     """Rule 6: on-site minutes per counsel-village-half-year, flexible villages only."""
     stmt = (
@@ -124,7 +127,7 @@ async def halfyear_onsite(
         )
     )
     totals: dict[tuple[str, str, HalfYear], int] = defaultdict(int)
-    for c, v, day, minutes in await session.exec(scoped(stmt, county, counsel_id)):
+    for c, v, day, minutes in await session.exec(scoped(stmt, counties, counsel_id)):
         totals[(c, v, Month.of(day).half())] += minutes
     return totals
 
