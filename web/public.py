@@ -1,25 +1,188 @@
-"""Pages for everyone: the public notice of every village and its counsel (Q8)."""
+"""Pages for everyone: look up a village's counsel and service times (Q8), no login.
+
+``/`` is a GET form (county, town, village name) that works without JavaScript: each
+choice is sent back and the page re-rendered with the towns of the chosen county, the
+villages found (paged) and, for one village, its card: the counsel, their next visits,
+and the legal-aid and complaint channels.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from aiohttp import web
 
+from handlers.texts.common import hm_span, legal_aid_line, md, no_counsel
+from handlers.texts.directory import SERVICE_CONTENT
+from storage.db import Session
 from storage.services import public
 from web.deps import DEPS
 
 STATIC_DIR = Path(__file__).parent / "static"
+INDEX = "public-index"
+SEARCH_KEYS = ("county", "town", "q", "page")
+WEEKDAYS = "一二三四五六日"
+QUERY_TOO_LONG = f"输入的村名太长了：最多 {public.MAX_QUERY} 个字，请只写村名或编号，例如「南岗」。"
+
+
+@dataclass(frozen=True, slots=True)
+class LookupForm:
+    """The lookup's query parameters, read leniently: what cannot be used is dropped."""
+
+    county: int | None
+    town: int | None
+    q: str
+    page: int
+    village: str | None
+    searched: bool  # the form was sent (or a page asked for), not just a village's link
+
+    @property
+    def q_too_long(self) -> bool:
+        """The typed name is longer than any village name: it is not looked up."""
+        return len(self.q) > public.MAX_QUERY
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """A village found, with the link to its card."""
+
+    hit: public.VillageHit
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRow:
+    """A scheduled visit as shown: 「12月10日（周四） 09:00-12:00」, the place, the counsel."""
+
+    when: str
+    place: str
+    counsel: str
+
+
+def _positive_int(raw: str | None) -> int | None:
+    """``raw`` as a whole number of at least 1 (None: missing, not a number, or < 1)."""
+    text = (raw or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 12:
+        return None
+    number = int(text)
+    return number if number >= 1 else None
+
+
+def read_form(query: Mapping[str, str]) -> LookupForm:
+    """The form from the query string; a bad ``page`` is page 1, a bad id no choice."""
+    village = (query.get("village") or "").strip()
+    return LookupForm(
+        county=_positive_int(query.get("county")),
+        town=_positive_int(query.get("town")),
+        q=(query.get("q") or "").strip(),
+        page=_positive_int(query.get("page")) or 1,
+        village=village or None,
+        searched=any(key in query for key in SEARCH_KEYS),
+    )
+
+
+def _when(visit: public.PublicVisit, request: web.Request) -> str:
+    """「12月10日（周四） 09:00-12:00」 in the deployment's zone."""
+    tz = request.app[DEPS].settings.tz
+    day = visit.starts_at.astimezone(tz).date()
+    return f"{md(day)}（周{WEEKDAYS[day.weekday()]}） {hm_span(visit.starts_at, visit.ends_at, tz)}"
+
+
+def _link(request: web.Request, **params: str | int | None) -> str:
+    """The lookup page with these parameters (empty ones left out)."""
+    kept = {k: str(v) for k, v in params.items() if v is not None and v != ""}
+    return str(request.app.router[INDEX].url_for().with_query(kept))
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What the database says for one form: the choices, what was found, the card."""
+
+    counties: list[public.Choice]
+    towns: list[public.Choice]
+    county_id: int | None
+    town_id: int | None
+    results: public.VillagePage | None
+    card: public.VillageCard | None
+
+
+async def look_up(session: Session, form: LookupForm, now: datetime, today: date) -> Lookup:
+    """The choices and the villages for ``form``: the only county is chosen, a town of
+    another county dropped; a village's own link (no search) chooses its county and town
+    and lists nothing; when the search finds exactly one village, its card. Without a
+    roster there is nothing to look up."""
+    card: public.VillageCard | None = None
+    results: public.VillagePage | None = None
+    counties = await public.counties(session)
+    if form.village is not None and len(form.village) <= public.MAX_QUERY:
+        card = await public.village_card(session, form.village, now, today)
+    county_id = form.county if form.county in {c.id for c in counties} else None
+    town_id = form.town
+    if card is not None and not form.searched:
+        county_id, town_id = card.county_id, card.town_id
+    if county_id is None and len(counties) == 1:
+        county_id = counties[0].id
+    towns = await public.towns(session, county_id) if county_id is not None else []
+    town_id = town_id if town_id in {t.id for t in towns} else None
+    if counties and not form.q_too_long and (form.searched or form.village is None):
+        results = await public.find_villages(
+            session, county_id=county_id, town_id=town_id, text=form.q, page=form.page
+        )
+    if form.village is None and results is not None and results.total == 1:
+        card = await public.village_card(session, results.hits[0].village_id, now, today)
+    return Lookup(counties, towns, county_id, town_id, results, card)
 
 
 async def index(request: web.Request) -> web.Response:
-    """The first page: the public notice of every village (Q8) and the way to the simulator."""
+    """The lookup page: the form, the villages found and one village's card (Q8); an
+    unknown village is a page saying so, with status 404."""
     deps = request.app[DEPS]
-    today = datetime.now(deps.settings.tz).date()
+    form = read_form(request.query)
+    now = datetime.now(UTC)
     async with deps.db.read() as session:
-        board = await public.notice_board(session, today)
-    return deps.render("index.html", board=board, contacts=deps.settings.contacts)
+        found = await look_up(session, form, now, now.astimezone(deps.settings.tz).date())
+    results, card = found.results, found.card
+    search = {"county": found.county_id, "town": found.town_id, "q": form.q[: public.MAX_QUERY]}
+    rows, prev_url, next_url = [], "", ""
+    if results is not None:
+        rows = [
+            ResultRow(hit, _link(request, **search, page=results.page, village=hit.village_id))
+            for hit in results.hits
+        ]
+        if results.page > 1:
+            prev_url = _link(request, **search, page=results.page - 1)
+        if results.page < results.pages:
+            next_url = _link(request, **search, page=results.page + 1)
+    missing = form.village if form.village is not None and card is None else ""
+    contacts = deps.settings.contacts
+    response = deps.render(
+        "index.html",
+        counties=found.counties,
+        towns=found.towns,
+        county_id=found.county_id,
+        town_id=found.town_id,
+        q=search["q"],
+        q_error=QUERY_TOO_LONG if form.q_too_long else "",
+        results=results,
+        rows=rows,
+        prev_url=prev_url,
+        next_url=next_url,
+        card=card,
+        visits=[VisitRow(_when(v, request), v.place, v.counsel) for v in card.visits]
+        if card
+        else [],
+        missing=missing[: public.MAX_QUERY],
+        no_counsel=no_counsel(card.village, contacts) if card else "",
+        service=SERVICE_CONTENT,
+        legal_aid=legal_aid_line(contacts),
+        contacts=contacts,
+    )
+    if missing:
+        response.set_status(404)
+    return response
 
 
 async def favicon(_: web.Request) -> web.FileResponse:
@@ -29,6 +192,6 @@ async def favicon(_: web.Request) -> web.FileResponse:
 
 def setup(app: web.Application) -> None:
     """Register the public routes and the static files."""
-    app.router.add_get("/", index)
-    app.router.add_get("/favicon.ico", favicon)
-    app.router.add_static("/static", str(STATIC_DIR))
+    app.router.add_get("/", index, name=INDEX)
+    app.router.add_get("/favicon.ico", favicon, name="public-favicon")
+    app.router.add_static("/static", str(STATIC_DIR), name="public-static")

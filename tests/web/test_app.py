@@ -16,13 +16,16 @@ from web.app import create_app
 Client = TestClient[Any, Any]
 
 
-async def test_first_page_lists_villages_and_counsel(client: Client) -> None:
+async def test_first_page_finds_villages_and_shows_the_counsel_card(client: Client) -> None:
     r = await client.get("/")
     html = await r.text()
     assert r.status == 200
+    assert 'id="find"' in html
     assert "南岗村" in html
-    assert "陈明远" in html
+    assert "北坑村" in html
     assert "tousu@sft.example" in html
+    card = await (await client.get("/", params={"village": "DL01"})).text()
+    assert "陈明远" in card
 
 
 async def test_setup_lists_bound_groups_with_personas(client: Client) -> None:

@@ -59,7 +59,21 @@ async def test_empty_message_shows_an_error(browser: Browser, client: TestClient
 async def test_first_page_renders_the_notice(
     browser: Browser, client: TestClient[Any, Any]
 ) -> None:
-    page = await browser.new_page()
+    page = await browser.new_page(viewport={"width": 375, "height": 740})
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
     await page.goto(str(client.make_url("/")))
     assert "村（社区）法律顾问公示" in await page.inner_text("h1")
-    assert await page.locator("table.board tbody tr").count() == 2
+    assert await page.locator("#results a.village-link").count() == 2
+    await page.fill("#q", "南岗")
+    await page.click("#find button[type=submit]")
+    await page.locator("#card").wait_for()
+    assert await page.inner_text("#card .counsel-name") == "陈明远"
+    assert "12348" in await page.inner_text("#channels")
+    # a phone: nothing wider than the screen, the form's fields one under another
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 375
+    boxes = [await page.locator(s).bounding_box() for s in ("#county", "#town", "#q")]
+    tops = [box["y"] for box in boxes if box is not None]
+    assert len(tops) == 3
+    assert tops[0] < tops[1] < tops[2]
+    assert refused == []
