@@ -1,7 +1,10 @@
-"""The aiohttp application factory: the public pages and, outside production, the simulator.
+"""The aiohttp application factory: the public pages, the bureaus' console and API, and,
+outside production, the simulator.
 
 Views are thin (parse the request, call the services or the dispatcher, render), split
-by audience: ``web/public.py`` for everyone, ``web/simulator/`` for trying the bot.
+by audience: ``web/public.py`` for everyone, ``web/login.py`` and ``web/console/`` for
+the bureaus (``web/auth.py`` decides who may see what), ``web/api/`` for other systems,
+``web/simulator/`` for trying the bot.
 What runs in the background (relays, scheduler) is wired by the composition root,
 ``bot/server.py``, which hands the simulator channel in.
 """
@@ -12,9 +15,12 @@ from aiohttp import web
 
 from config import Settings
 from storage.db import Database
-from web import public
+from web import auth, console, login, public
+from web.api import docs as api_docs
+from web.api import views as api_views
 from web.deps import DEPS, SIMULATOR, Simulator, WebDeps, page_templates
-from web.errors import domain_errors
+from web.errors import PAGES, domain_errors
+from web.pages import error_page
 from web.simulator import views as simulator_views
 
 MAX_BODY = 64 * 1024
@@ -45,7 +51,13 @@ def create_app(
     app = web.Application(middlewares=[domain_errors], client_max_size=MAX_BODY)
     app.on_response_prepare.append(_security_headers)
     app[DEPS] = WebDeps(settings, db, page_templates(), serve_simulator)
+    app[PAGES] = error_page
+    auth.setup(app, settings)
     public.setup(app)
+    login.setup(app)
+    console.setup(app)
+    api_views.setup(app)
+    api_docs.setup(app)
     if serve_simulator:
         assert simulator is not None
         app[SIMULATOR] = simulator

@@ -117,10 +117,10 @@ def _incoming(body: dict[str, Any], bot_name: str, instance: str) -> IncomingMes
 
 def setup(app: web.Application) -> None:
     """Register the simulator's page and API."""
-    app.router.add_get("/simulator", simulator_page)
-    app.router.add_get("/api/sim/setup", sim_setup)
-    app.router.add_post("/api/sim/send", sim_send)
-    app.router.add_get("/api/sim/feed", sim_feed)
+    app.router.add_get("/simulator", simulator_page, name="simulator-page")
+    app.router.add_get("/api/sim/setup", sim_setup, name="simulator-setup")
+    app.router.add_post("/api/sim/send", sim_send, name="simulator-send")
+    app.router.add_get("/api/sim/feed", sim_feed, name="simulator-feed")
 
 
 def _join(group: Any, persona_id: str, persona_name: str, instance: str) -> IncomingMessage:
