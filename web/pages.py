@@ -18,7 +18,7 @@ async def render(
     """``template`` rendered for the request's user, with a CSRF token for its forms."""
     deps = request.app[DEPS]
     session = await get_session(request)
-    user = request[USER] if USER in request else None
+    user = request.get(USER, None)
     html = deps.templates.get_template(template).render(
         bot_name=deps.settings.bot_name,
         simulator=deps.simulator,
@@ -33,7 +33,7 @@ async def render(
 def error_page(request: web.Request, status: int, message: str) -> web.Response:
     """An error page in Chinese (no session work: it must never fail itself)."""
     deps = request.app[DEPS]
-    user = request[USER] if USER in request else None
+    user = request.get(USER, None)
     session = request.get(SESSION_KEY)
     html = deps.templates.get_template("error.html").render(
         bot_name=deps.settings.bot_name,

@@ -19,6 +19,7 @@ from handlers.texts.common import hm_span, legal_aid_line, md, no_counsel
 from handlers.texts.directory import SERVICE_CONTENT
 from storage.db import Session
 from storage.services import public
+from web.auth import USER
 from web.deps import DEPS
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -160,6 +161,7 @@ async def index(request: web.Request) -> web.Response:
     contacts = deps.settings.contacts
     response = deps.render(
         "index.html",
+        user=request.get(USER, None),  # the header offers the console to a logged-in user
         counties=found.counties,
         towns=found.towns,
         county_id=found.county_id,

@@ -164,6 +164,14 @@ class ComplaintOut(BaseModel):
         )
 
 
+class Resolution(BaseModel):
+    """How a complaint was handled."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolution: str = Field(min_length=1, max_length=2000)
+
+
 class Deleted(BaseModel):
     """What a deletion removed."""
 

@@ -25,7 +25,7 @@ from storage.services.console.counsel import counsel_in_scope
 from storage.services.console.log import LogFilter
 from storage.services.ledger import Actor, EntryDraft
 from storage.services.reports.month import month_report
-from storage.services.scope import Scope, check_entry, check_village, narrowed
+from storage.services.scope import Scope, check_complaint, check_entry, check_village, narrowed
 from web.api.models import (
     ComplaintOut,
     CounselOut,
@@ -36,6 +36,7 @@ from web.api.models import (
     EntryPatch,
     ErrorOut,
     ReportRowOut,
+    Resolution,
     VillageOut,
 )
 from web.auth import current_user, now, user_scope
@@ -248,6 +249,34 @@ async def list_complaints(
     )
 
 
+@api
+async def handle_complaint(
+    request: web.Request, complaint_id: int, /, body: Resolution
+) -> (
+    r200[ComplaintOut]
+    | r400[ErrorOut]
+    | r401[ErrorOut]
+    | r403[ErrorOut]
+    | r404[ErrorOut]
+    | r409[ErrorOut]
+):
+    """Record how a complaint of your scope was handled (409 when it already was)."""
+    deps = request.app[DEPS]
+    user = current_user(request)
+    async with deps.db.transaction() as session:
+        await check_complaint(session, user_scope(request), complaint_id)
+        await complaints_service.close_complaint(
+            session,
+            complaint_id,
+            resolution=body.resolution,
+            actor=f"bureau:{user.username}",
+            now=now(request),
+        )
+        view = await complaints_service.get_complaint(session, complaint_id)
+    out = ComplaintOut.of(view.complaint, view.county, view.village, view.counsel)
+    return _json(out.model_dump(mode="json"))
+
+
 def setup(app: web.Application) -> None:
     """Register the API routes (each named ``api-…``)."""
     r = app.router
@@ -260,3 +289,6 @@ def setup(app: web.Application) -> None:
     r.add_delete("/api/v1/entries/{entry_id}", delete_entry, name="api-entry-delete")
     r.add_get("/api/v1/report", report, name="api-report")
     r.add_get("/api/v1/complaints", list_complaints, name="api-complaints")
+    r.add_post(
+        "/api/v1/complaints/{complaint_id}/handle", handle_complaint, name="api-complaint-handle"
+    )

@@ -25,6 +25,30 @@ from web.pages import render
 from web.params import choice, day, number, text
 
 SOURCE_LABELS = {"chat": "私聊", "group": "群聊", "web": "后台", "import": "导入"}
+FIELD_LABELS = {
+    "village_id": "村",
+    "counsel_id": "律师",
+    "day": "日期",
+    "kind": "类型",
+    "channel": "渠道",
+    "minutes": "分钟",
+    "summary": "摘要",
+    "activity": "专项活动",
+    "question_id": "问题",
+    "visit_id": "驻村安排",
+}
+
+
+def changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    """What an update changed, in words: 「分钟 15 → 25；摘要 … → …」."""
+    parts = [
+        f"{label} {before.get(key) or '（空）'} → {after.get(key) or '（空）'}"
+        for key, label in FIELD_LABELS.items()
+        if before.get(key) != after.get(key)
+    ]
+    return "；".join(parts) or "无变化"
+
+
 EXPORT_LIMIT = 100_000
 
 
@@ -153,12 +177,21 @@ async def entry_page(request: web.Request) -> web.Response:
     """One entry: its fields as a form, its evidence and its audit history."""
     deps = request.app[DEPS]
     entry_id = _entry_id(request)
+    scope = user_scope(request)
     async with deps.db.read() as session:
-        entry = await check_entry(session, user_scope(request), entry_id)
+        entry = await check_entry(session, scope, entry_id)
         row = await log_service.entry_row(session, entry)
         history = await log_service.history(session, entry_id)
+        villages = await log_service.villages_in(session, scope)
     return await render(
-        request, "console/entry.html", row=row, history=history, error="", **_labels()
+        request,
+        "console/entry.html",
+        row=row,
+        history=history,
+        villages=villages,
+        changed=changed,
+        tz=deps.settings.tz,
+        **_labels(),
     )
 
 
