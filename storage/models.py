@@ -167,6 +167,20 @@ class ServiceLogEntry(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
 
+class CallbackCheck(SQLModel, table=True):
+    """A bureau's phone call-back to verify a service-log entry (Q12: against false logs).
+
+    ``entry_id`` is not a foreign key: entries are deleted hard, and a check stays as
+    evidence of what was verified (the audit trail keeps the entry's image)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(index=True)
+    result: str = Field(max_length=16)  # confirmed | disputed | unreachable
+    note: str = Field(default="", sa_type=Text)
+    checked_by: str = Field(max_length=128)
+    checked_at: datetime = Field(sa_type=AwareDateTime)
+
+
 class Visit(SQLModel, table=True):
     """An on-site visit, scheduled and then done (Q1)."""
 

@@ -180,3 +180,13 @@ async def test_the_openapi_description_is_generated_from_the_handlers(
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     docs = await (await client.get("/api/docs")).text()
     assert "GET /api/v1/report" in docs
+
+
+async def test_a_call_back_through_the_api(client: Client, world: World) -> None:
+    url = f"/api/v1/entries/{world.entry}/callback"
+    r = await client.post(url, json={"result": "confirmed", "note": "属实"}, headers=bearer(world))
+    assert r.status == 201
+    assert (await r.json())["checked_by"] == "bureau:shifan"
+    bad = await client.post(url, json={"result": "perhaps"}, headers=bearer(world))
+    assert bad.status == 400
+    assert "result" in (await bad.json())["error"]

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from config import Settings
 from storage.db import Database
-from storage.models import AuditEntry, Complaint, ServiceLogEntry
+from storage.models import AuditEntry, CallbackCheck, Complaint, ServiceLogEntry
 from storage.services import accounts
 from tests.web.conftest import PASSWORD, World, csrf_of, login
 
@@ -340,3 +340,53 @@ async def test_console_pages_carry_the_security_headers_and_no_inline_script(
         assert "frame-ancestors 'none'" in csp
         assert r.headers["X-Content-Type-Options"] == "nosniff"
         assert "<script>" not in await r.text()
+
+
+async def test_a_call_back_is_recorded_shown_in_the_log_and_audited(
+    client: Client, world: World, db: Database
+) -> None:
+    csrf = await login(client, "shifan")
+    url = f"/console/entries/{world.entry}/callback"
+    bad = await client.post(url, data={"_csrf": csrf, "result": "maybe"}, headers=HTML)
+    assert bad.status == 400
+    assert "属实" in await bad.text()
+    ok = await client.post(
+        url,
+        data={"_csrf": csrf, "result": "disputed", "note": "村民说没咨询过，电话13812345678"},
+        allow_redirects=False,
+    )
+    assert ok.status == 303
+    async with db.read() as s:
+        check = (await s.exec(select(CallbackCheck))).one()
+    assert check.result == "disputed"
+    assert "13812345678" not in check.note  # masked like every stored text
+    log = await (await client.get("/console/log")).text()
+    assert "不属实" in log
+    page = await (await client.get(f"/console/entries/{world.entry}")).text()
+    assert "回访核实：不属实" in page
+    assert "不属实" in await (await client.get("/console/log", params={"format": "csv"})).text()
+
+
+async def test_a_call_back_sample_is_random_repeatable_and_skips_checked_entries(
+    client: Client, world: World, db: Database, settings: Settings
+) -> None:
+    csrf = await login(client, "shifan")
+    month = datetime.now(settings.tz).strftime("%Y-%m")
+    r = await client.get(
+        "/console/log", params={"sample": "5", "sample_month": month}, allow_redirects=False
+    )
+    assert r.status == 303
+    seeded = r.headers["Location"]
+    assert "seed=" in seeded
+    first = await (await client.get(seeded)).text()
+    assert first == await (await client.get(seeded)).text()
+    assert f'href="/console/entries/{world.entry}"' in first
+    assert "邻村" not in first
+    await client.post(
+        f"/console/entries/{world.entry}/callback",
+        data={"_csrf": csrf, "result": "confirmed"},
+    )
+    after = await (await client.get(seeded)).text()
+    assert f'href="/console/entries/{world.entry}"' not in after
+    no_month = await client.get("/console/log", params={"sample": "5"}, headers=HTML)
+    assert no_month.status == 400

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -170,6 +170,26 @@ class Resolution(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     resolution: str = Field(min_length=1, max_length=2000)
+
+
+class CallbackIn(BaseModel):
+    """A phone call-back's result: confirmed (属实), disputed (不属实) or unreachable (未接通)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    result: Literal["confirmed", "disputed", "unreachable"]
+    note: str = Field(default="", max_length=500)
+
+
+class CallbackOut(BaseModel):
+    """A recorded call-back."""
+
+    id: int
+    entry_id: int
+    result: str
+    note: str
+    checked_by: str
+    checked_at: datetime
 
 
 class Deleted(BaseModel):

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from storage.errors import InvalidInput
 from storage.periods import Month, local_date
+from storage.services import callbacks, ledger
 from storage.services import complaints as complaints_service
-from storage.services import ledger
 from storage.services.console import catalog
 from storage.services.console import log as log_service
 from storage.services.console.counsel import counsel_in_scope
@@ -27,6 +27,8 @@ from storage.services.ledger import Actor, EntryDraft
 from storage.services.reports.month import month_report
 from storage.services.scope import Scope, check_complaint, check_entry, check_village, narrowed
 from web.api.models import (
+    CallbackIn,
+    CallbackOut,
     ComplaintOut,
     CounselOut,
     Deleted,
@@ -250,6 +252,27 @@ async def list_complaints(
 
 
 @api
+async def callback_entry(
+    request: web.Request, entry_id: int, /, body: CallbackIn
+) -> r201[CallbackOut] | r400[ErrorOut] | r401[ErrorOut] | r403[ErrorOut] | r404[ErrorOut]:
+    """Record a phone call-back that verifies an entry of your scope (Q12)."""
+    deps = request.app[DEPS]
+    user = current_user(request)
+    async with deps.db.transaction() as session:
+        check = await callbacks.record_callback(
+            session,
+            user_scope(request),
+            entry_id,
+            result=body.result,
+            note=body.note,
+            actor=f"bureau:{user.username}",
+            now=now(request),
+        )
+        out = CallbackOut.model_validate(check.model_dump())
+    return _json(out.model_dump(mode="json"), status=201)
+
+
+@api
 async def handle_complaint(
     request: web.Request, complaint_id: int, /, body: Resolution
 ) -> (
@@ -287,6 +310,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/v1/entries/{entry_id}", get_entry, name="api-entry")
     r.add_patch("/api/v1/entries/{entry_id}", patch_entry, name="api-entry-patch")
     r.add_delete("/api/v1/entries/{entry_id}", delete_entry, name="api-entry-delete")
+    r.add_post("/api/v1/entries/{entry_id}/callback", callback_entry, name="api-entry-callback")
     r.add_get("/api/v1/report", report, name="api-report")
     r.add_get("/api/v1/complaints", list_complaints, name="api-complaints")
     r.add_post(

@@ -3,15 +3,18 @@ delete within the month-lock rules, every change audited and shown."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from storage.errors import InvalidInput
 from storage.ledger_terms import ACTIVITY_LABELS, CHANNEL_LABELS, KIND_LABELS, KINDS, SOURCES
-from storage.models import ServiceLogEntry
-from storage.services import ledger
+from storage.models import CallbackCheck, ServiceLogEntry
+from storage.services import callbacks, ledger
 from storage.services.console import log as log_service
 from storage.services.console.counsel import counsel_in_scope
 from storage.services.console.log import LogFilter, LogRow
@@ -22,7 +25,7 @@ from web.console.common import chosen_scope
 from web.deps import DEPS
 from web.exports import FORMATS, download
 from web.pages import render
-from web.params import choice, day, number, text
+from web.params import choice, day, month, number, text
 
 SOURCE_LABELS = {"chat": "私聊", "group": "群聊", "web": "后台", "import": "导入"}
 FIELD_LABELS = {
@@ -50,6 +53,7 @@ def changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
 
 
 EXPORT_LIMIT = 100_000
+MAX_SAMPLE = callbacks.MAX_SAMPLE
 
 
 def _filter(q: Mapping[str, str]) -> LogFilter:
@@ -70,6 +74,8 @@ def _labels() -> dict[str, Any]:
         "channels": CHANNEL_LABELS,
         "sources": SOURCE_LABELS,
         "activities": ACTIVITY_LABELS,
+        "results": callbacks.RESULT_LABELS,
+        "check_text": _check_text,
     }
 
 
@@ -79,6 +85,9 @@ async def log_page(request: web.Request) -> web.Response:
     q = request.query
     scope, counties = await chosen_scope(request)
     flt = _filter(q)
+    sample = number(q, "sample", high=MAX_SAMPLE)
+    if sample is not None:
+        flt = await _sample(request, scope, flt, sample)
     fmt = choice(q, "format", FORMATS)
     size = deps.settings.web.page_size
     page = number(q, "page") or 1
@@ -107,9 +116,23 @@ async def log_page(request: web.Request) -> web.Response:
     )
 
 
-def _without_page(q: Mapping[str, str]) -> str:
-    from urllib.parse import urlencode
+async def _sample(request: web.Request, scope: Scope, flt: LogFilter, size: int) -> LogFilter:
+    """The filter narrowed to a random draw of unchecked entries of ``sample_month``; a
+    draw without a seed is given one and redirected, so the link always shows the same."""
+    q = request.query
+    which = month(q, "sample_month")
+    if which is None:
+        raise InvalidInput("请选择抽查的月份（sample_month=YYYY-MM）")
+    seed = number(q, "seed", low=0)
+    if seed is None:
+        query = {**q, "seed": str(secrets.randbelow(10**9))}
+        raise web.HTTPSeeOther(f"/console/log?{urlencode(query)}")
+    async with request.app[DEPS].db.read() as session:
+        ids = await callbacks.sample_unchecked(session, scope, which, size, seed)
+    return replace(flt, entry_ids=tuple(ids))
 
+
+def _without_page(q: Mapping[str, str]) -> str:
     return urlencode([(k, v) for k, v in q.items() if k not in ("page", "format")])
 
 
@@ -128,6 +151,7 @@ def _table(rows: list[LogRow]) -> tuple[list[str], list[list[str | int | None]]]
         "来源",
         "问题",
         "答复",
+        "回访核实",
     ]
     out: list[list[str | int | None]] = []
     for r in rows:
@@ -147,9 +171,18 @@ def _table(rows: list[LogRow]) -> tuple[list[str], list[list[str | int | None]]]
                 SOURCE_LABELS.get(e.source, e.source),
                 question.text if question else "",
                 question.answer_text if question else "",
+                _check_text(r.check),
             ]
         )
     return header, out
+
+
+def _check_text(check: CallbackCheck | None) -> str:
+    """A call-back in one line: 「属实（备注）」, or "" when none."""
+    if check is None:
+        return ""
+    label = callbacks.RESULT_LABELS.get(check.result, check.result)
+    return f"{label}（{check.note}）" if check.note else label
 
 
 def _draft_fields(form: Mapping[str, Any]) -> dict[str, Any]:
@@ -283,13 +316,34 @@ async def entry_create(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/console/entries/{entry_id}?saved=1")
 
 
+async def entry_callback(request: web.Request) -> web.Response:
+    """Record a phone call-back that verifies the entry (Q12)."""
+    deps = request.app[DEPS]
+    entry_id = _entry_id(request)
+    form = await request.post()
+    user = current_user(request)
+    async with deps.db.transaction() as session:
+        await callbacks.record_callback(
+            session,
+            user_scope(request),
+            entry_id,
+            result=str(form.get("result", "")),
+            note=str(form.get("note", "")),
+            actor=f"bureau:{user.username}",
+            now=now(request),
+        )
+    raise web.HTTPSeeOther(f"/console/entries/{entry_id}?checked=1")
+
+
 async def audit_page(request: web.Request) -> web.Response:
     """The latest changes to entries in the user's scope, deletions included."""
     deps = request.app[DEPS]
     scope, _ = await chosen_scope(request)
     async with deps.db.read() as session:
         changes = await log_service.recent_changes(session, scope, limit=200)
-    return await render(request, "console/audit.html", changes=changes)
+    return await render(
+        request, "console/audit.html", changes=changes, results=callbacks.RESULT_LABELS
+    )
 
 
 def setup(app: web.Application) -> None:
@@ -301,5 +355,8 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/console/entries/{entry_id}", entry_update, name="console-entry-update")
     app.router.add_post(
         "/console/entries/{entry_id}/delete", entry_delete, name="console-entry-delete"
+    )
+    app.router.add_post(
+        "/console/entries/{entry_id}/callback", entry_callback, name="console-entry-callback"
     )
     app.router.add_get("/console/audit", audit_page, name="console-audit")

@@ -1,4 +1,4 @@
-"""bureau accounts, api tokens, login failures, answer text
+"""bureau accounts, api tokens, login failures, call-back checks, answer text
 
 Revision ID: 0006
 Revises: 0005
@@ -31,6 +31,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_loginfailure_address'), ['address'], unique=False)
         batch_op.create_index(batch_op.f('ix_loginfailure_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_loginfailure_username'), ['username'], unique=False)
+
+    op.create_table('callbackcheck',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('result', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('checked_by', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('checked_at', storage.columns.AwareDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('callbackcheck', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_callbackcheck_entry_id'), ['entry_id'], unique=False)
 
     op.create_table('apitoken',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -69,6 +81,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_apitoken_user_id'))
 
     op.drop_table('apitoken')
+    with op.batch_alter_table('callbackcheck', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callbackcheck_entry_id'))
+
+    op.drop_table('callbackcheck')
     with op.batch_alter_table('loginfailure', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_loginfailure_username'))
         batch_op.drop_index(batch_op.f('ix_loginfailure_at'))

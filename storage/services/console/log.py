@@ -14,11 +14,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.errors import InvalidInput
-from storage.models import AuditEntry, Counsel, Question, ServiceLogEntry, Village, Visit
+from storage.models import (
+    AuditEntry,
+    CallbackCheck,
+    Counsel,
+    Question,
+    ServiceLogEntry,
+    Village,
+    Visit,
+)
+from storage.services.callbacks import latest_checks
 from storage.services.ledger import ENTITY
 from storage.services.scope import Scope, county_ids, villages_of_counties
 
-MAX_DAYS = 3660
+CHANGES = ("create", "update", "delete", "callback")  # what the audit page lists (not imports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +41,7 @@ class LogFilter:
     kind: str | None = None
     channel: str | None = None
     source: str | None = None
+    entry_ids: tuple[int, ...] | None = None  # a call-back sample: only these entries
 
     def check(self) -> None:
         """Refuse a reversed date range."""
@@ -55,6 +65,7 @@ class LogRow:
     village: str
     counsel: str
     evidence: Evidence = field(default_factory=Evidence)
+    check: CallbackCheck | None = None  # the latest call-back, if any
 
 
 @dataclass(slots=True)
@@ -85,6 +96,8 @@ async def _filtered(
             conditions.append(getattr(ServiceLogEntry, name) == value)
     if scope.counsel_id:
         conditions.append(ServiceLogEntry.counsel_id == scope.counsel_id)
+    if flt.entry_ids is not None:
+        conditions.append(col(ServiceLogEntry.id).in_(flt.entry_ids))
     return stmt.where(*conditions) if conditions else stmt
 
 
@@ -113,12 +126,14 @@ async def _rows(session: AsyncSession, entries: list[ServiceLogEntry]) -> list[L
     s_ids = {e.visit_id for e in entries if e.visit_id is not None}
     qs = {q.id: q for q in await session.exec(select(Question).where(col(Question.id).in_(q_ids)))}
     vs = {v.id: v for v in await session.exec(select(Visit).where(col(Visit.id).in_(s_ids)))}
+    checks = await latest_checks(session, [e.id for e in entries if e.id is not None])
     return [
         LogRow(
             e,
             v_names.get(e.village_id, e.village_id),
             c_names.get(e.counsel_id, e.counsel_id),
             Evidence(qs.get(e.question_id), vs.get(e.visit_id)),
+            checks.get(e.id or 0),
         )
         for e in entries
     ]
@@ -146,7 +161,7 @@ async def recent_changes(session: AsyncSession, scope: Scope, *, limit: int) -> 
     """
     stmt = (
         select(AuditEntry)
-        .where(AuditEntry.entity == ENTITY, AuditEntry.action != "import_file")
+        .where(AuditEntry.entity == ENTITY, col(AuditEntry.action).in_(CHANGES))
         .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
     )
     counties = await county_ids(session, scope)
