@@ -119,18 +119,17 @@ def _month_start(day: date) -> date:
 
 
 def _entries(assignments: list[Assignment], today: date, runtime: Runtime) -> list[ServiceLogEntry]:
-    """Last month complete, this month up to yesterday; some villages fall short on purpose."""
+    """The two months before complete, this month up to yesterday (the console's default
+    three months); some villages fall short on purpose."""
     rng = random.Random(20261122)
     this_month = _month_start(today)
     last_month = _month_start(this_month - timedelta(days=1))
+    month_before = _month_start(last_month - timedelta(days=1))
     entries: list[ServiceLogEntry] = []
     for a in assignments:
-        for month_start in (last_month, this_month):
-            end = (
-                (today - timedelta(days=1))
-                if month_start == this_month
-                else this_month - timedelta(days=1)
-            )
+        for month_start in (month_before, last_month, this_month):
+            month_end = _month_start(month_start + timedelta(days=31)) - timedelta(days=1)
+            end = min(month_end, today - timedelta(days=1))
             if end < month_start:
                 continue
             diligent = rng.random() > 0.25
