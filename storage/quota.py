@@ -68,6 +68,25 @@ def _lecture_key(item: Item) -> tuple[date, int]:
     return (item.day, item.id)
 
 
+@dataclass(frozen=True, slots=True)
+class MonthTotals:
+    """What rules 1-4 need of one counsel-village-month, summed: by the caller from its
+    items (:func:`totals_of`) or by the database (``GROUP BY``, issue 12)."""
+
+    onsite: int = 0  # rule 1: on-site minutes
+    visits: int = 0  # rule 1: distinct days with an on-site entry
+    offsite: int = 0  # rule 2: off-site minutes that count
+    offsite_uncounted: int = 0  # rule 2: minutes of video lectures beyond the allowance
+
+
+def totals_of(entries: Sequence[Item], over_allowance: frozenset[int] = frozenset()) -> MonthTotals:
+    """The month's totals from its entries (``over_allowance`` from
+    :func:`lectures_over_allowance`)."""
+    onsite, visits = _onsite(entries)
+    offsite, uncounted = _offsite(entries, over_allowance)
+    return MonthTotals(onsite, visits, offsite, uncounted)
+
+
 def judge_month(
     entries: Sequence[Item],
     *,
@@ -84,8 +103,27 @@ def judge_month(
     calendar half-year containing ``month`` (as logged so far); it matters only when
     ``flexible``. ``over_allowance`` comes from :func:`lectures_over_allowance`.
     """
-    onsite, visits = _onsite(entries)
-    offsite, uncounted = _offsite(entries, over_allowance)
+    return judge_totals(
+        totals_of(entries, over_allowance),
+        month=month,
+        quota=quota,
+        today=today,
+        flexible=flexible,
+        halfyear_onsite=halfyear_onsite,
+    )
+
+
+def judge_totals(
+    totals: MonthTotals,
+    *,
+    month: Month,
+    quota: QuotaSettings,
+    today: date,
+    flexible: bool = False,
+    halfyear_onsite: int = 0,
+) -> MonthResult:
+    """Apply rules 3-7 to a month's totals (rules 1 and 2 made them)."""
+    onsite, visits, offsite = totals.onsite, totals.visits, totals.offsite
     required = quota.monthly_required_minutes
     offsite_credited = min(offsite, quota.offsite_cap_minutes)  # rule 3
     credited = onsite + offsite_credited  # rule 4
@@ -107,7 +145,7 @@ def judge_month(
         onsite=onsite,
         visits=visits,
         offsite=offsite,
-        offsite_uncounted=uncounted,
+        offsite_uncounted=totals.offsite_uncounted,
         offsite_credited=offsite_credited,
         credited=credited,
         required=required,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
+from storage.ledger_terms import OFFSITE
 from storage.periods import Month
-from storage.quota import MonthResult, judge_month, lectures_over_allowance
+from storage.quota import MonthResult, MonthTotals, judge_totals, lectures_over_allowance
 from storage.services.reports import queries
 from storage.services.reports.queries import Pair, PairKey
 from storage.services.scope import EVERYWHERE, Scope, county_ids
@@ -63,41 +64,67 @@ async def judge_months(
     today: date,
     scope: Scope = EVERYWHERE,
 ) -> list[ReportRow]:
-    """Judge every active counsel-village in each of ``months`` (consecutive, ascending)."""
+    """Judge every active counsel-village in each of ``months`` (consecutive, ascending).
+
+    The database sums each counsel-village-month (one ``GROUP BY``); only video lectures,
+    whose order decides which exceed the yearly allowance, are read one by one. The
+    judgement is :func:`storage.quota.judge_totals`, the arithmetic every caller shares.
+    """
     first, last = months[0].first, months[-1].last
     counties = await county_ids(session, scope)
     pairs = await queries.pairs(session, first, last, counties, scope.counsel_id)
     if not pairs:
         return []
-    entries = await queries.entries(session, first, last, counties, scope.counsel_id)
+    totals = await queries.month_totals(session, first, last, counties, scope.counsel_id)
+    _take_off_lectures(totals, await _lectures_over(session, first, last, settings, pairs))
     halves = sorted({m.half() for m in months})
     onsite = await queries.halfyear_onsite(session, halves, counties, scope.counsel_id)
-    over = await _over_allowance(session, first.year, last, settings, pairs)
     rows: list[ReportRow] = []
     for month in months:
         for key, pair in pairs.items():
             if pair.active_in(month):
-                result = judge_month(
-                    entries.get((*key, month), []),
+                result = judge_totals(
+                    totals.get((*key, month), NOTHING),
                     month=month,
                     quota=settings.quota,
                     today=today,
                     flexible=pair.flexible,
                     halfyear_onsite=onsite.get((*key, month.half()), 0),
-                    over_allowance=over,
                 )
                 rows.append(ReportRow(pair, result))
     return rows
 
 
-async def _over_allowance(
-    session: AsyncSession, year: int, last: date, settings: Settings, pairs: dict[PairKey, Pair]
-) -> frozenset[int]:
-    """Rule 2: ids of video lectures beyond each counsel's yearly allowance, up to ``last``."""
+NOTHING = MonthTotals()
+
+
+async def _lectures_over(
+    session: AsyncSession, first: date, last: date, settings: Settings, pairs: dict[PairKey, Pair]
+) -> list[queries.Lecture]:
+    """Rule 2: the video lectures from ``first`` to ``last`` beyond each counsel's yearly
+    allowance (counted from 1 January of each year the period touches)."""
     counsel_ids = {c for c, _ in pairs}
-    by_year = await queries.video_lectures(session, counsel_ids, date(year, 1, 1), last)
+    by_year = await queries.video_lectures(session, counsel_ids, date(first.year, 1, 1), last)
     allowance = settings.quota.video_lectures_per_year
-    over: set[int] = set()
+    over: list[queries.Lecture] = []
     for lectures in by_year.values():
-        over |= lectures_over_allowance(lectures, allowance)
-    return frozenset(over)
+        ids = lectures_over_allowance([lecture.item for lecture in lectures], allowance)
+        over += [lec for lec in lectures if lec.item.id in ids and lec.item.day >= first]
+    return over
+
+
+def _take_off_lectures(
+    totals: dict[tuple[str, str, Month], MonthTotals], over: Sequence[queries.Lecture]
+) -> None:
+    """Move the minutes of lectures beyond the allowance from counted to uncounted."""
+    for lecture in over:
+        item = lecture.item
+        key = (lecture.counsel_id, lecture.village_id, Month.of(item.day))
+        found = totals.get(key)
+        if found is None or item.kind != OFFSITE:
+            continue  # a village outside the report's scope
+        totals[key] = replace(
+            found,
+            offsite=found.offsite - item.minutes,
+            offsite_uncounted=found.offsite_uncounted + item.minutes,
+        )

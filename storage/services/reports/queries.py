@@ -6,20 +6,30 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy import Executable, case, distinct, extract, func
+from sqlalchemy import select as columns
+from sqlalchemy.sql import Select as CoreSelect
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from storage.ledger_terms import ONSITE, VIDEO_LECTURE
+from storage.ledger_terms import OFFSITE, ONSITE, VIDEO_LECTURE
 from storage.models import Assignment, Counsel, County, ServiceLogEntry, Town, Village
 from storage.periods import HalfYear, Month
-from storage.quota import Item
+from storage.quota import Item, MonthTotals
 from storage.services.scope import villages_of_counties
 
 PairKey = tuple[str, str]  # (counsel_id, village_id)
-S = TypeVar("S", Select, SelectOfScalar)  # type: ignore[type-arg]  # a query over entries
+S = TypeVar("S", Select, SelectOfScalar, CoreSelect)  # type: ignore[type-arg]  # a query over entries
+
+
+async def rows(session: AsyncSession, stmt: Executable) -> list[Any]:
+    """The rows of a query of plain columns, on the session's connection (no ORM objects:
+    a report reads sums and a few columns, never whole entries)."""
+    connection = await session.connection()
+    return list((await connection.execute(stmt)).all())
 
 
 @dataclass(slots=True)
@@ -50,7 +60,16 @@ async def pairs(
 ) -> dict[PairKey, Pair]:
     """Every counsel-village assigned on some day from ``first`` to ``last``, in report order."""
     stmt = (
-        select(Assignment, Counsel, Village, County)
+        columns(
+            col(Assignment.counsel_id),
+            col(Assignment.village_id),
+            col(Assignment.start),
+            col(Assignment.end),
+            col(Counsel.name),
+            col(Village.name),
+            col(County.name),
+            col(Village.flexible),
+        )
         .join(Counsel, col(Counsel.id) == col(Assignment.counsel_id))
         .join(Village, col(Village.id) == col(Assignment.village_id))
         .join(Town, col(Town.id) == col(Village.town_id))
@@ -60,25 +79,16 @@ async def pairs(
     if counties is not None:
         stmt = stmt.where(col(Town.county_id).in_(list(counties)))
     if counsel_id is not None:
-        stmt = stmt.where(Assignment.counsel_id == counsel_id)
+        stmt = stmt.where(col(Assignment.counsel_id) == counsel_id)
     found: dict[PairKey, Pair] = {}
-    for a, counsel, village, place in await session.exec(stmt):
-        key = (a.counsel_id, a.village_id)
-        pair = found.setdefault(
-            key,
-            Pair(
-                a.counsel_id, counsel.name, a.village_id, village.name, place.name, village.flexible
-            ),
-        )
-        pair.spans.append((a.start, a.end))
+    for c_id, v_id, start, end, c_name, v_name, county, flexible in await rows(session, stmt):
+        key = (c_id, v_id)
+        pair = found.get(key)
+        if pair is None:
+            pair = found[key] = Pair(c_id, c_name, v_id, v_name, county, flexible)
+        pair.spans.append((start, end))
     # sorted here, not in SQL: collations order Chinese names differently per backend
     return dict(sorted(found.items(), key=lambda kv: (kv[1].county, kv[0][1], kv[0][0])))
-
-
-def item(e: ServiceLogEntry) -> Item:
-    """The quota arithmetic's view of an entry."""
-    assert e.id is not None
-    return Item(e.id, e.day, e.kind, e.channel, e.minutes)
 
 
 def scoped(stmt: S, counties: Counties, counsel_id: str | None) -> S:
@@ -86,7 +96,7 @@ def scoped(stmt: S, counties: Counties, counsel_id: str | None) -> S:
     if counties is not None:
         stmt = stmt.where(col(ServiceLogEntry.village_id).in_(villages_of_counties(counties)))
     if counsel_id is not None:
-        stmt = stmt.where(ServiceLogEntry.counsel_id == counsel_id)
+        stmt = stmt.where(col(ServiceLogEntry.counsel_id) == counsel_id)
     return stmt
 
 
@@ -97,50 +107,95 @@ def in_days(first: date, last: date) -> SelectOfScalar[ServiceLogEntry]:
     )
 
 
-async def entries(
+def _month_of(year: object, month: object) -> Month:
+    """A month from the database's EXTRACT results (ints, or floats on some drivers)."""
+    return Month(int(str(year).split(".")[0]), int(str(month).split(".")[0]))
+
+
+async def month_totals(
     session: AsyncSession, first: date, last: date, counties: Counties, counsel_id: str | None
-) -> dict[tuple[str, str, Month], list[Item]]:
-    """The period's entries in one query, by counsel, village and month (rule 8)."""
-    found: dict[tuple[str, str, Month], list[Item]] = defaultdict(list)
-    for e in await session.exec(scoped(in_days(first, last), counties, counsel_id)):
-        found[(e.counsel_id, e.village_id, Month.of(e.day))].append(item(e))
+) -> dict[tuple[str, str, Month], MonthTotals]:
+    """Rules 1 and 2 summed by the database: per counsel, village and month, the on-site
+    minutes, the distinct on-site days and the off-site minutes (issue 12: one GROUP BY,
+    no entry loaded). Lectures beyond the allowance are taken off by the caller."""
+    e = ServiceLogEntry
+    year, month = extract("year", col(e.day)), extract("month", col(e.day))
+    is_onsite = col(e.kind) == ONSITE
+    stmt = (
+        columns(
+            col(e.counsel_id),
+            col(e.village_id),
+            year,
+            month,
+            func.sum(case((is_onsite, col(e.minutes)), else_=0)),
+            func.count(distinct(case((is_onsite, col(e.day)), else_=None))),
+            func.sum(case((col(e.kind) == OFFSITE, col(e.minutes)), else_=0)),
+        )
+        .where(col(e.day) >= first, col(e.day) <= last)
+        .group_by(col(e.counsel_id), col(e.village_id), year, month)
+    )
+    found: dict[tuple[str, str, Month], MonthTotals] = {}
+    for c, v, y, m, onsite, visits, offsite in await rows(
+        session, scoped(stmt, counties, counsel_id)
+    ):
+        found[(c, v, _month_of(y, m))] = MonthTotals(int(onsite), int(visits), int(offsite))
     return found
 
 
 async def halfyear_onsite(
     session: AsyncSession, halves: Sequence[HalfYear], counties: Counties, counsel_id: str | None
 ) -> dict[tuple[str, str, HalfYear], int]:
-    """Rule 6: on-site minutes per counsel-village-half-year, flexible villages only."""
+    """Rule 6: on-site minutes per counsel-village-half-year, flexible villages only
+    (summed per month by the database, the months folded into halves here)."""
+    e = ServiceLogEntry
+    year, month = extract("year", col(e.day)), extract("month", col(e.day))
     stmt = (
-        select(
-            col(ServiceLogEntry.counsel_id),
-            col(ServiceLogEntry.village_id),
-            col(ServiceLogEntry.day),
-            col(ServiceLogEntry.minutes),
-        )
-        .join(Village, col(Village.id) == col(ServiceLogEntry.village_id))
+        columns(col(e.counsel_id), col(e.village_id), year, month, func.sum(col(e.minutes)))
+        .join(Village, col(Village.id) == col(e.village_id))
         .where(
             col(Village.flexible).is_(True),
-            ServiceLogEntry.kind == ONSITE,
-            col(ServiceLogEntry.day) >= halves[0].first,
-            col(ServiceLogEntry.day) <= halves[-1].last,
+            col(e.kind) == ONSITE,
+            col(e.day) >= halves[0].first,
+            col(e.day) <= halves[-1].last,
         )
+        .group_by(col(e.counsel_id), col(e.village_id), year, month)
     )
     totals: dict[tuple[str, str, HalfYear], int] = defaultdict(int)
-    for c, v, day, minutes in await session.exec(scoped(stmt, counties, counsel_id)):
-        totals[(c, v, Month.of(day).half())] += minutes
+    for c, v, y, m, minutes in await rows(session, scoped(stmt, counties, counsel_id)):
+        totals[(c, v, _month_of(y, m).half())] += int(minutes)
     return totals
+
+
+@dataclass(frozen=True, slots=True)
+class Lecture:
+    """A video lecture (rule 2): the arithmetic's item and the village it was logged for."""
+
+    item: Item
+    counsel_id: str
+    village_id: str
 
 
 async def video_lectures(
     session: AsyncSession, counsel_ids: Iterable[str], first: date, last: date
-) -> dict[tuple[str, int], list[Item]]:
-    """Rule 2, Q4: the counsel's video lectures from ``first`` to ``last``, by counsel and year."""
-    stmt = in_days(first, last).where(
-        ServiceLogEntry.channel == VIDEO_LECTURE,
-        col(ServiceLogEntry.counsel_id).in_(set(counsel_ids)),
+) -> dict[tuple[str, int], list[Lecture]]:
+    """Rule 2, Q4: the counsel's video lectures from ``first`` to ``last``, by counsel and
+    year, in every village (the allowance is the counsel's, not the village's)."""
+    e = ServiceLogEntry
+    stmt = columns(
+        col(e.id),
+        col(e.counsel_id),
+        col(e.village_id),
+        col(e.day),
+        col(e.kind),
+        col(e.channel),
+        col(e.minutes),
+    ).where(
+        col(e.day) >= first,
+        col(e.day) <= last,
+        col(e.channel) == VIDEO_LECTURE,
+        col(e.counsel_id).in_(set(counsel_ids)),
     )
-    by_year: dict[tuple[str, int], list[Item]] = defaultdict(list)
-    for e in await session.exec(stmt):
-        by_year[(e.counsel_id, e.day.year)].append(item(e))
+    by_year: dict[tuple[str, int], list[Lecture]] = defaultdict(list)
+    for i, c, v, day, kind, channel, minutes in await rows(session, stmt):
+        by_year[(c, day.year)].append(Lecture(Item(i, day, kind, channel, minutes), c, v))
     return by_year

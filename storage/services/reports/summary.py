@@ -111,6 +111,6 @@ async def _count_lectures(
     by_year = await queries.video_lectures(session, set(summaries), date(year, 1, 1), last)
     allowance = settings.quota.video_lectures_per_year
     for (counsel, _), lectures in by_year.items():
-        over = len(lectures_over_allowance(lectures, allowance))
+        over = len(lectures_over_allowance([lecture.item for lecture in lectures], allowance))
         summaries[counsel].lectures_used = len(lectures) - over
         summaries[counsel].lectures_over = over
