@@ -150,7 +150,13 @@ class Fragment(SQLModel, table=True):
 class ServiceLogEntry(SQLModel, table=True):
     """One service entry of the ledger (docs/rules.md "Quota arithmetic")."""
 
-    __table_args__ = (Index("ix_entry_counsel_village_day", "counsel_id", "village_id", "day"),)
+    __table_args__ = (
+        Index("ix_entry_counsel_village_day", "counsel_id", "village_id", "day"),
+        # issue 12: a county's month (village_id IN …, day range) and the flexible
+        # villages' half-year as range scans; the year's video lectures without a scan
+        Index("ix_entry_village_day", "village_id", "day"),
+        Index("ix_entry_channel_day", "channel", "day"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     counsel_id: str = Field(foreign_key="counsel.id", max_length=64)
     village_id: str = Field(foreign_key="village.id", index=True, max_length=64)
