@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -147,3 +147,10 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+async def fetch_rows(session: AsyncSession, stmt: Executable) -> list[Any]:
+    """The rows of a query of plain columns, on the session's connection: no ORM objects,
+    for reads that need sums and a few columns, never whole rows (issue 12)."""
+    connection = await session.connection()
+    return list((await connection.execute(stmt)).all())

@@ -7,6 +7,7 @@ Pure and without I/O. Turning an aware instant into a local date is the caller's
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -53,7 +54,7 @@ class Month:
     @property
     def last(self) -> date:
         """Its last day."""
-        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        return _last_day(self.year, self.month)
 
     @property
     def days(self) -> int:
@@ -78,6 +79,12 @@ class Month:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+@functools.cache
+def _last_day(year: int, month: int) -> date:
+    """The last day of a month (cached: a province's report asks it 50,000 times)."""
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import Table, insert, text
+from sqlalchemy import select as columns
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
 from storage.csvutil import Row, read_rows
-from storage.db import Database
+from storage.db import Database, fetch_rows
 from storage.errors import ImportRefused, InvalidInput
 from storage.ledger_terms import ACTIVITY_LABELS, CHANNEL_LABELS, KIND_LABELS
 from storage.models import Assignment, AuditEntry, Counsel, ServiceLogEntry, Village
 from storage.periods import DateWindow, Month, is_closed, local_date
-from storage.services.ledger import ENTITY, Actor, EntryDraft, audit, check_fields, entry_image
+from storage.services.ledger import ENTITY, Actor, EntryDraft, check_fields
 from storage.services.scope import Scope, county_ids, villages_of_counties
 
 COLUMNS = ("counsel_id", "village_id", "date", "kind", "channel", "minutes", "summary")
@@ -111,8 +115,11 @@ async def import_logs(
     actor: Actor,
     now: datetime,
     allow_closed: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> LogImportSummary:
-    """Check every row against the roster and the month lock, then store all in one go."""
+    """Check every row against the roster and the month lock, then store all in one go
+    (one transaction: all or nothing). ``progress`` is told how many rows each stored
+    chunk had."""
     window = DateWindow.of_settings(now, settings.tz, settings.limits.date_window_years)
     drafts = parse_logs(text, window)
     today = local_date(now, settings.tz)
@@ -120,7 +127,7 @@ async def import_logs(
         await _check_roster(session, drafts)
         closed = _check_months(drafts, settings, today, allow_closed)
         await _check_not_stored(session, drafts)
-        await _store(session, drafts, actor, now)
+        await _store(session, drafts, actor, now, progress)
         session.add(_file_audit(actor, now, len(drafts), closed, allow_closed))
     return LogImportSummary(len(drafts), closed)
 
@@ -178,13 +185,27 @@ async def _check_not_stored(
 ) -> None:
     """Refuse a row identical to a stored entry: the file was most likely imported before."""
     days = [d.day for _, d in drafts]
-    stmt = select(ServiceLogEntry).where(
-        col(ServiceLogEntry.counsel_id).in_({d.counsel_id for _, d in drafts}),
-        col(ServiceLogEntry.day) >= min(days),
-        col(ServiceLogEntry.day) <= max(days),
+    e = ServiceLogEntry
+    stmt = columns(
+        col(e.counsel_id), col(e.village_id), col(e.day), col(e.kind), col(e.channel)
+    ).where(
+        col(e.counsel_id).in_({d.counsel_id for _, d in drafts}),
+        col(e.day) >= min(days),
+        col(e.day) <= max(days),
     )
-    stored = {_key_of_entry(e) for e in await session.exec(stmt)}
-    for line, d in drafts:
+    candidates = {tuple(r) for r in await fetch_rows(session, stmt)}
+    if not candidates:
+        return
+    # only the rows whose leading columns match are read whole (minutes, summary)
+    suspects = [(line, d) for line, d in drafts if _key_of_draft(d)[:5] in candidates]
+    if not suspects:
+        return
+    full = select(e).where(
+        col(e.counsel_id).in_({d.counsel_id for _, d in suspects}),
+        col(e.day).in_({d.day for _, d in suspects}),
+    )
+    stored = {_key_of_entry(x) for x in await session.exec(full)}
+    for line, d in suspects:
         if _key_of_draft(d) in stored:
             raise ImportRefused(line, "与已有的服务日志完全相同（是否重复导入？）")
 
@@ -197,28 +218,86 @@ def _key_of_draft(d: EntryDraft) -> Key:
     return (d.counsel_id, d.village_id, d.day, d.kind, d.channel, d.minutes, d.summary.strip())
 
 
+STORE_CHUNK = 5_000  # rows per executemany: bounded memory, a progress step
+
+
 async def _store(
-    session: AsyncSession, drafts: Sequence[tuple[int, EntryDraft]], actor: Actor, now: datetime
+    session: AsyncSession,
+    drafts: Sequence[tuple[int, EntryDraft]],
+    actor: Actor,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
-    entries = [
-        ServiceLogEntry(
-            counsel_id=d.counsel_id,
-            village_id=d.village_id,
-            day=d.day,
-            kind=d.kind,
-            channel=d.channel,
-            minutes=d.minutes,
-            summary=d.summary.strip(),
-            source=d.source,
-            activity=d.activity,
-            created_by=actor.name,
-            created_at=now,
+    """Insert the entries and their audit rows with Core ``executemany`` (issue 12), in
+    chunks, in the caller's transaction. Ids are taken up front (the sequence on
+    PostgreSQL; past the largest on SQLite, whose write lock this transaction holds), so
+    each chunk is one ``executemany`` per table, not a statement per row."""
+    connection = await session.connection()
+    entries: Table = ServiceLogEntry.__table__  # type: ignore[attr-defined]
+    audits: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+    ids = await _take_ids(connection, len(drafts))
+    for start in range(0, len(drafts), STORE_CHUNK):
+        chunk = drafts[start : start + STORE_CHUNK]
+        rows = [
+            _row(entry_id, d, actor, now)
+            for entry_id, (_, d) in zip(ids[start:], chunk, strict=False)
+        ]
+        await connection.execute(insert(entries), rows)
+        await connection.execute(insert(audits), [_audit_row(row, actor, now) for row in rows])
+        if progress is not None:
+            progress(len(rows))
+
+
+async def _take_ids(connection: AsyncConnection, count: int) -> list[int]:
+    """``count`` fresh entry ids."""
+    if connection.dialect.name == "postgresql":
+        found = await connection.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('servicelogentry', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": count},
         )
-        for _, d in drafts
-    ]
-    session.add_all(entries)
-    await session.flush()
-    session.add_all(audit(actor, "import", e.id, now, None, entry_image(e)) for e in entries)
+        return [int(i) for i in found.scalars()]
+    largest = (
+        await connection.execute(text("SELECT COALESCE(MAX(id), 0) FROM servicelogentry"))
+    ).scalar_one()
+    return list(range(int(largest) + 1, int(largest) + 1 + count))
+
+
+def _row(entry_id: int, d: EntryDraft, actor: Actor, now: datetime) -> dict[str, Any]:
+    return {
+        "id": entry_id,
+        "counsel_id": d.counsel_id,
+        "village_id": d.village_id,
+        "day": d.day,
+        "kind": d.kind,
+        "channel": d.channel,
+        "minutes": d.minutes,
+        "summary": d.summary.strip(),
+        "source": d.source,
+        "question_id": None,
+        "visit_id": None,
+        "activity": d.activity,
+        "created_by": actor.name,
+        "created_at": now,
+    }
+
+
+def _audit_row(row: dict[str, Any], actor: Actor, now: datetime) -> dict[str, Any]:
+    """The audit row an imported entry gets: the same image :func:`entry_image` gives."""
+    image = dict(row)
+    image["day"] = row["day"].isoformat()
+    image["created_at"] = now.isoformat()
+    return {
+        "at": now,
+        "actor": actor.name,
+        "action": "import",
+        "entity": ENTITY,
+        "entity_id": str(row["id"]),
+        "before": None,
+        "after": image,
+    }
 
 
 def _file_audit(

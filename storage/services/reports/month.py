@@ -76,7 +76,9 @@ async def judge_months(
     if not pairs:
         return []
     totals = await queries.month_totals(session, first, last, counties, scope.counsel_id)
-    _take_off_lectures(totals, await _lectures_over(session, first, last, settings, pairs))
+    everyone = counties is None and scope.counsel_id is None
+    over = await _lectures_over(session, first, last, settings, pairs, every_counsel=everyone)
+    _take_off_lectures(totals, over)
     halves = sorted({m.half() for m in months})
     onsite = await queries.halfyear_onsite(session, halves, counties, scope.counsel_id)
     rows: list[ReportRow] = []
@@ -99,11 +101,18 @@ NOTHING = MonthTotals()
 
 
 async def _lectures_over(
-    session: AsyncSession, first: date, last: date, settings: Settings, pairs: dict[PairKey, Pair]
+    session: AsyncSession,
+    first: date,
+    last: date,
+    settings: Settings,
+    pairs: dict[PairKey, Pair],
+    *,
+    every_counsel: bool,
 ) -> list[queries.Lecture]:
     """Rule 2: the video lectures from ``first`` to ``last`` beyond each counsel's yearly
-    allowance (counted from 1 January of each year the period touches)."""
-    counsel_ids = {c for c, _ in pairs}
+    allowance (counted from 1 January of each year the period touches). With
+    ``every_counsel`` (a report of everything) they are read without a list of ids."""
+    counsel_ids = None if every_counsel else {c for c, _ in pairs}
     by_year = await queries.video_lectures(session, counsel_ids, date(first.year, 1, 1), last)
     allowance = settings.quota.video_lectures_per_year
     over: list[queries.Lecture] = []

@@ -6,15 +6,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import Executable, case, distinct, extract, func
+from sqlalchemy import case, distinct, extract, func
 from sqlalchemy import select as columns
 from sqlalchemy.sql import Select as CoreSelect
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
+from storage.db import fetch_rows
 from storage.ledger_terms import OFFSITE, ONSITE, VIDEO_LECTURE
 from storage.models import Assignment, Counsel, County, ServiceLogEntry, Town, Village
 from storage.periods import HalfYear, Month
@@ -23,13 +24,6 @@ from storage.services.scope import villages_of_counties
 
 PairKey = tuple[str, str]  # (counsel_id, village_id)
 S = TypeVar("S", Select, SelectOfScalar, CoreSelect)  # type: ignore[type-arg]  # a query over entries
-
-
-async def rows(session: AsyncSession, stmt: Executable) -> list[Any]:
-    """The rows of a query of plain columns, on the session's connection (no ORM objects:
-    a report reads sums and a few columns, never whole entries)."""
-    connection = await session.connection()
-    return list((await connection.execute(stmt)).all())
 
 
 @dataclass(slots=True)
@@ -81,7 +75,7 @@ async def pairs(
     if counsel_id is not None:
         stmt = stmt.where(col(Assignment.counsel_id) == counsel_id)
     found: dict[PairKey, Pair] = {}
-    for c_id, v_id, start, end, c_name, v_name, county, flexible in await rows(session, stmt):
+    for c_id, v_id, start, end, c_name, v_name, county, flexible in await fetch_rows(session, stmt):
         key = (c_id, v_id)
         pair = found.get(key)
         if pair is None:
@@ -134,7 +128,7 @@ async def month_totals(
             .where(*span)
             .group_by(col(e.counsel_id), col(e.village_id))
         )
-        for c, v, onsite, visits, offsite in await rows(
+        for c, v, onsite, visits, offsite in await fetch_rows(
             session, scoped(stmt, counties, counsel_id)
         ):
             found[(c, v, one)] = MonthTotals(int(onsite), int(visits), int(offsite))
@@ -145,7 +139,7 @@ async def month_totals(
         .where(*span)
         .group_by(col(e.counsel_id), col(e.village_id), year, month)
     )
-    for c, v, y, m, onsite, visits, offsite in await rows(
+    for c, v, y, m, onsite, visits, offsite in await fetch_rows(
         session, scoped(by_month, counties, counsel_id)
     ):
         found[(c, v, _month_of(y, m))] = MonthTotals(int(onsite), int(visits), int(offsite))
@@ -172,7 +166,7 @@ async def halfyear_onsite(
         .group_by(col(e.counsel_id), col(e.village_id), year, month)
     )
     totals: dict[tuple[str, str, HalfYear], int] = defaultdict(int)
-    for c, v, y, m, minutes in await rows(session, scoped(stmt, counties, counsel_id)):
+    for c, v, y, m, minutes in await fetch_rows(session, scoped(stmt, counties, counsel_id)):
         totals[(c, v, _month_of(y, m).half())] += int(minutes)
     return totals
 
@@ -187,7 +181,7 @@ class Lecture:
 
 
 async def video_lectures(
-    session: AsyncSession, counsel_ids: Iterable[str], first: date, last: date
+    session: AsyncSession, counsel_ids: Iterable[str] | None, first: date, last: date
 ) -> dict[tuple[str, int], list[Lecture]]:
     """Rule 2, Q4: the counsel's video lectures from ``first`` to ``last``, by counsel and
     year, in every village (the allowance is the counsel's, not the village's)."""
@@ -204,9 +198,10 @@ async def video_lectures(
         col(e.day) >= first,
         col(e.day) <= last,
         col(e.channel) == VIDEO_LECTURE,
-        col(e.counsel_id).in_(set(counsel_ids)),
     )
+    if counsel_ids is not None:  # None: every counsel (a whole-province report)
+        stmt = stmt.where(col(e.counsel_id).in_(set(counsel_ids)))
     by_year: dict[tuple[str, int], list[Lecture]] = defaultdict(list)
-    for i, c, v, day, kind, channel, minutes in await rows(session, stmt):
+    for i, c, v, day, kind, channel, minutes in await fetch_rows(session, stmt):
         by_year[(c, day.year)].append(Lecture(Item(i, day, kind, channel, minutes), c, v))
     return by_year
