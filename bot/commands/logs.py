@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from pathlib import Path
 
 import click
@@ -14,6 +15,8 @@ from storage.exports import csv_text, xlsx_bytes
 from storage.periods import Month
 from storage.services.ledger import Actor
 from storage.services.ledger_io import EXPORT_COLUMNS, entries_for_export, export_rows, import_logs
+
+PROGRESS_FROM = 10_000  # rows: a smaller file is stored before a bar would help
 
 
 @click.group()
@@ -34,11 +37,23 @@ def logs_import(file: Path, allow_closed: bool) -> None:
     """
     text = read_utf8(file)
     actor = Actor(f"cli:{getpass.getuser()}", can_edit_closed=allow_closed)
+    lines = text.count("\n")
 
     async def body(db: Database, settings: Settings) -> str:
-        summary = await import_logs(
-            db, text, settings, actor=actor, now=now(settings), allow_closed=allow_closed
-        )
+        from tqdm import tqdm
+
+        # a bar on the terminal for a large file (the checks before it take seconds)
+        quiet = lines < PROGRESS_FROM or not sys.stderr.isatty()
+        with tqdm(total=lines, unit=" 行", disable=quiet, file=sys.stderr, leave=False) as bar:
+            summary = await import_logs(
+                db,
+                text,
+                settings,
+                actor=actor,
+                now=now(settings),
+                allow_closed=allow_closed,
+                progress=bar.update,
+            )
         return summary.describe()
 
     click.echo(with_db(body))
