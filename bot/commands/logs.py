@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,6 +19,15 @@ from storage.services.ledger import Actor
 from storage.services.ledger_io import EXPORT_COLUMNS, entries_for_export, export_rows, import_logs
 
 PROGRESS_FROM = 10_000  # rows: a smaller file is stored before a bar would help
+
+
+def bar_step(bar: Any) -> Callable[[int], None]:
+    """The import's progress callback over a tqdm bar."""
+
+    def step(rows: int) -> None:
+        bar.update(rows)
+
+    return step
 
 
 @click.group()
@@ -52,7 +63,7 @@ def logs_import(file: Path, allow_closed: bool) -> None:
                 actor=actor,
                 now=now(settings),
                 allow_closed=allow_closed,
-                progress=bar.update,
+                progress=bar_step(bar),
             )
         return summary.describe()
 
