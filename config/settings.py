@@ -106,6 +106,8 @@ class WebSettings(BaseModel):
     session_hours: int = Field(8, ge=1, le=720)  # a login lasts this long
     cookie_secure: bool = False  # send the session cookie over HTTPS only (behind TLS: true)
     page_size: int = Field(100, ge=10, le=1000)  # rows per page of the service log
+    # the public page's directory (counties, towns, villages) is re-checked this often
+    public_cache_seconds: float = Field(5.0, ge=0, le=3600)
 
 
 class WechatSettings(BaseModel):

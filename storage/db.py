@@ -113,7 +113,9 @@ def make_async_engine(url: str | URL) -> AsyncEngine:
         engine = create_async_engine(target)
         _sqlite_events(engine.sync_engine)
         return engine
-    return create_async_engine(target, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # 10 kept open, 10 more at a peak: an overflow connection is closed after use, and
+    # opening one costs more than the public page itself (issue 12)
+    return create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 class Database:

@@ -8,6 +8,8 @@ and the legal-aid and complaint channels.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -110,31 +112,70 @@ class Lookup:
     card: public.VillageCard | None
 
 
-async def look_up(session: Session, form: LookupForm, now: datetime, today: date) -> Lookup:
+async def look_up(
+    session: Session, directory: public.Directory, form: LookupForm, now: datetime, today: date
+) -> Lookup:
     """The choices and the villages for ``form``: the only county is chosen, a town of
     another county dropped; a village's own link (no search) chooses its county and town
     and lists nothing; when the search finds exactly one village, its card. Without a
-    roster there is nothing to look up."""
+    roster there is nothing to look up. Choices and search come from the cached
+    ``directory``; the card (counsel, visits) is read live."""
     card: public.VillageCard | None = None
     results: public.VillagePage | None = None
-    counties = await public.counties(session)
+    counties = directory.counties
     if form.village is not None and len(form.village) <= public.MAX_QUERY:
-        card = await public.village_card(session, form.village, now, today)
+        card = await _card(session, directory, form.village, now, today)
     county_id = form.county if form.county in {c.id for c in counties} else None
     town_id = form.town
     if card is not None and not form.searched:
         county_id, town_id = card.county_id, card.town_id
     if county_id is None and len(counties) == 1:
         county_id = counties[0].id
-    towns = await public.towns(session, county_id) if county_id is not None else []
+    towns = directory.towns.get(county_id, []) if county_id is not None else []
     town_id = town_id if town_id in {t.id for t in towns} else None
     if counties and not form.q_too_long and (form.searched or form.village is None):
-        results = await public.find_villages(
-            session, county_id=county_id, town_id=town_id, text=form.q, page=form.page
-        )
+        results = directory.find(county_id=county_id, town_id=town_id, text=form.q, page=form.page)
     if form.village is None and results is not None and results.total == 1:
-        card = await public.village_card(session, results.hits[0].village_id, now, today)
+        card = await _card(session, directory, results.hits[0].village_id, now, today)
     return Lookup(counties, towns, county_id, town_id, results, card)
+
+
+async def _card(
+    session: Session, directory: public.Directory, village_id: str, now: datetime, today: date
+) -> public.VillageCard | None:
+    """A village's card: its place from the directory, its counsel and visits live; a
+    village newer than the directory is read whole."""
+    stub = directory.card(village_id)
+    if stub is None:
+        return await public.village_card(session, village_id, now, today)
+    return await public.fill_card(session, stub, now, today)
+
+
+class DirectoryCache:
+    """The roster's directory for the public page, per process: reloaded when
+    :func:`public.directory_version` changes, which is asked at most every
+    ``web.public_cache_seconds`` (so a roster change shows within that long)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.directory: public.Directory | None = None
+        self.checked = 0.0
+        self.lock = asyncio.Lock()
+
+    async def get(self, session: Session) -> public.Directory:
+        """The current directory."""
+        if self.directory is not None and time.monotonic() - self.checked < self.seconds:
+            return self.directory
+        async with self.lock:
+            if self.directory is None or time.monotonic() - self.checked >= self.seconds:
+                version = await public.directory_version(session)
+                if self.directory is None or self.directory.version != version:
+                    self.directory = await public.load_directory(session)
+                self.checked = time.monotonic()
+            return self.directory
+
+
+DIRECTORY = web.AppKey("public_directory", DirectoryCache)
 
 
 async def index(request: web.Request) -> web.Response:
@@ -144,7 +185,10 @@ async def index(request: web.Request) -> web.Response:
     form = read_form(request.query)
     now = datetime.now(UTC)
     async with deps.db.read() as session:
-        found = await look_up(session, form, now, now.astimezone(deps.settings.tz).date())
+        directory = await request.app[DIRECTORY].get(session)
+        found = await look_up(
+            session, directory, form, now, now.astimezone(deps.settings.tz).date()
+        )
     results, card = found.results, found.card
     search = {"county": found.county_id, "town": found.town_id, "q": form.q[: public.MAX_QUERY]}
     rows, prev_url, next_url = [], "", ""
@@ -194,6 +238,7 @@ async def favicon(_: web.Request) -> web.FileResponse:
 
 def setup(app: web.Application) -> None:
     """Register the public routes and the static files."""
+    app[DIRECTORY] = DirectoryCache(app[DEPS].settings.web.public_cache_seconds)
     app.router.add_get("/", index, name=INDEX)
     app.router.add_get("/favicon.ico", favicon, name="public-favicon")
     app.router.add_static("/static", str(STATIC_DIR), name="public-static")

@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Counsel, County, Town, Village, Visit
+from storage.models import AuditEntry, Counsel, County, Town, Village, Visit
 from storage.services import directory
 
 PAGE_SIZE = 20
@@ -167,12 +167,19 @@ async def village_card(
     village, town, county = found
     assert town.id is not None
     assert county.id is not None
-    counsel = await directory.counsel_of_village(session, village.id, day)
     card = VillageCard(village.id, village.name, town.id, town.name, county.id, county.name)
+    return await fill_card(session, card, now, day, visits)
+
+
+async def fill_card(
+    session: AsyncSession, card: VillageCard, now: datetime, day: date, visits: int = CARD_VISITS
+) -> VillageCard:
+    """The card's counsel and next visits, read live (they change without the roster)."""
+    counsel = await directory.counsel_of_village(session, card.village_id, day)
     card.counsel = [
         PublicCounsel(c.name, c.firm, c.phone, c.email, c.trainee, c.wechat or "") for c in counsel
     ]
-    card.visits = await _next_visits(session, village.id, [c.id for c in counsel], now, visits)
+    card.visits = await _next_visits(session, card.village_id, [c.id for c in counsel], now, visits)
     return card
 
 
@@ -198,3 +205,105 @@ async def _next_visits(
     return [
         PublicVisit(v.starts_at, v.ends_at, v.place, name) for v, name in await session.exec(stmt)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A village in the directory snapshot, with what search and filters need."""
+
+    hit: VillageHit
+    county_id: int
+    town_id: int
+    name: str  # lower-cased, for the substring search
+    id: str  # lower-cased
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """Every county, town and village of the roster, read once and searched in memory
+    (issue 12: the public page must not scan 26,000 villages per request). It changes only
+    with the roster; :func:`directory_version` tells when."""
+
+    version: tuple[int, ...]
+    counties: list[Choice]
+    towns: dict[int, list[Choice]]
+    villages: list[_Entry]  # by county name, town name and village id
+    by_county: dict[int, list[_Entry]] = field(default_factory=dict)  # the same order
+    by_town: dict[int, list[_Entry]] = field(default_factory=dict)
+    by_id: dict[str, _Entry] = field(default_factory=dict)
+
+    def card(self, village_id: str) -> VillageCard | None:
+        """A card with the village's place filled in (None: not in the directory)."""
+        entry = self.by_id.get(village_id)
+        if entry is None:
+            return None
+        hit = entry.hit
+        return VillageCard(
+            hit.village_id, hit.village, entry.town_id, hit.town, entry.county_id, hit.county
+        )
+
+    def find(
+        self,
+        *,
+        county_id: int | None = None,
+        town_id: int | None = None,
+        text: str = "",
+        page: int = 1,
+        per_page: int = PAGE_SIZE,
+    ) -> VillagePage:
+        """What :func:`find_villages` finds, from the snapshot: a town's or a county's
+        villages are looked up, only a typed name is searched for."""
+        if town_id is not None:
+            pool = [v for v in self.by_town.get(town_id, []) if county_id in (None, v.county_id)]
+        elif county_id is not None:
+            pool = self.by_county.get(county_id, [])
+        else:
+            pool = self.villages
+        needle = text.lower()
+        if needle:
+            pool = [v for v in pool if needle in v.name or needle in v.id]
+        pages = max(1, -(-len(pool) // per_page))
+        page = min(max(page, 1), pages)
+        start = (page - 1) * per_page
+        return VillagePage(
+            [v.hit for v in pool[start : start + per_page]], len(pool), page, per_page
+        )
+
+
+async def directory_version(session: AsyncSession) -> tuple[int, ...]:
+    """Changes whenever the directory does: roster imports are audited, and the counts and
+    largest ids move with any village, town or county added or removed otherwise."""
+    roster = select(func.max(AuditEntry.id)).where(AuditEntry.entity == "roster")
+    found = [
+        (await session.exec(roster)).one(),
+        (await session.exec(select(func.count()).select_from(Village))).one(),
+        (await session.exec(select(func.max(Town.id)))).one(),
+        (await session.exec(select(func.max(County.id)))).one(),
+    ]
+    return tuple(int(x or 0) for x in found)
+
+
+async def load_directory(session: AsyncSession) -> Directory:
+    """Read the whole directory (one query per table), sorted as the lookup lists it."""
+    version = await directory_version(session)
+    county_rows = list(await session.exec(select(County.id, County.name)))
+    town_rows = list(await session.exec(select(Town.id, Town.county_id, Town.name)))
+    counties_by_id = {i: n for i, n in county_rows if i is not None}
+    towns_by_id = {i: (c, n) for i, c, n in town_rows if i is not None}
+    entries = []
+    for vid, name, town_id in await session.exec(select(Village.id, Village.name, Village.town_id)):
+        county_id, town = towns_by_id[town_id]
+        hit = VillageHit(vid, name, town, counties_by_id[county_id])
+        entries.append(_Entry(hit, county_id, town_id, name.lower(), vid.lower()))
+    entries.sort(key=lambda e: (e.hit.county, e.hit.town, e.hit.village_id))
+    towns: dict[int, list[Choice]] = {}
+    for tid, (county_id, name) in sorted(towns_by_id.items(), key=lambda t: (t[1][1], t[0])):
+        towns.setdefault(county_id, []).append(Choice(tid, name))
+    choices = [Choice(i, n) for i, n in sorted(counties_by_id.items(), key=lambda c: (c[1], c[0]))]
+    by_county: dict[int, list[_Entry]] = {}
+    by_town: dict[int, list[_Entry]] = {}
+    for entry in entries:
+        by_county.setdefault(entry.county_id, []).append(entry)
+        by_town.setdefault(entry.town_id, []).append(entry)
+    by_id = {e.hit.village_id: e for e in entries}
+    return Directory(version, choices, towns, entries, by_county, by_town, by_id)

@@ -1,0 +1,129 @@
+"""The public page under load (issue 12): ``vcbot serve`` over a generated province, 50
+clients at once, side by side with a static file from the same server in the same run.
+
+    .venv/bin/python bench/province.py --size guangdong --url postgresql://postgres@127.0.0.1/prov
+    .venv/bin/python bench/public_page.py --url postgresql://postgres@127.0.0.1/prov
+
+Each client asks in turn: the first page, a county's page, a town's page, a search by name
+and a village's card, ``--requests`` in all; latencies are measured from the client side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8765
+
+
+def paths(villages: int, counties: int, rng: random.Random) -> list[str]:
+    """A mix of what villagers ask for."""
+    v = rng.randrange(villages)
+    return [
+        "/",
+        f"/?county={rng.randrange(1, counties + 1)}",
+        f"/?county={v // 100 + 1}&town={v // 10 + 1}",
+        f"/?q=村{v:06d}"[:-2],
+        f"/?village=V{v:06d}",
+    ]
+
+
+async def load(base: str, targets: list[str], clients: int) -> tuple[list[float], int]:
+    """Every target once, by ``clients`` workers at once: latencies in ms, and errors."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for t in targets:
+        queue.put_nowait(t)
+    latencies: list[float] = []
+    errors = 0
+    slow: list[tuple[float, str]] = []
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        while not queue.empty():
+            path = queue.get_nowait()
+            began = time.perf_counter()
+            async with session.get(base + path) as r:
+                await r.read()
+                if r.status >= 400 and r.status != 404:
+                    errors += 1
+            latencies.append((time.perf_counter() - began) * 1000)
+            slow.append((latencies[-1], path))
+
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(*(worker(session) for _ in range(clients)))
+    if os.environ.get("BENCH_SLOWEST"):
+        for ms, path in sorted(slow)[-8:]:
+            print(f"  slow: {ms:7.1f} ms {path}")
+    return latencies, errors
+
+
+def summary(name: str, latencies: list[float], errors: int, seconds: float) -> str:
+    """One line of figures."""
+    ordered = sorted(latencies)
+    p99 = ordered[int(len(ordered) * 0.99) - 1]
+    return (
+        f"{name:<22} {len(latencies) / seconds:8.0f} req/s  p50 {statistics.median(ordered):7.1f} ms"
+        f"  p99 {p99:7.1f} ms  errors {errors}"
+    )
+
+
+async def run(args: argparse.Namespace) -> list[str]:
+    """Warm up, then the page mix and the static file, one after the other."""
+    base = f"http://127.0.0.1:{PORT}"
+    rng = random.Random(7)
+    mix: list[str] = []
+    while len(mix) < args.requests:
+        mix += paths(args.villages, args.counties, rng)
+    await load(base, mix[:100], 10)
+    began = time.perf_counter()
+    page, page_errors = await load(base, mix[: args.requests], args.clients)
+    page_s = time.perf_counter() - began
+    began = time.perf_counter()
+    static, static_errors = await load(base, ["/static/style.css"] * args.requests, args.clients)
+    static_s = time.perf_counter() - began
+    return [
+        f"{args.clients} clients, {args.requests} requests each run, {args.villages:,} villages",
+        summary("public page mix", page, page_errors, page_s),
+        summary("static file", static, static_errors, static_s),
+    ]
+
+
+def main() -> None:
+    """Start the server, load it, stop it."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--villages", type=int, default=26_000)
+    parser.add_argument("--counties", type=int, default=260)
+    args = parser.parse_args()
+    env = {**os.environ, "VCBOT_DATABASE_URL": args.url, "VCBOT_MODE": "development"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/vcbot"), "serve", "--port", str(PORT), "--no-reminders"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)
+        for line in asyncio.run(run(args)):
+            print(line)
+    finally:
+        server.terminate()
+        server.wait(10)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
