@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -90,30 +89,51 @@ async def claim_next(
     db: Database, channels: Sequence[str], now: datetime, lease: timedelta = DEFAULT_LEASE
 ) -> Claim | None:
     """Claim the oldest due row of ``channels`` for one send, or None when none is due."""
+    claims = await claim_batch(db, channels, now, lease, limit=1)
+    return claims[0] if claims else None
+
+
+async def claim_batch(
+    db: Database,
+    channels: Sequence[str],
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+    *,
+    limit: int = 20,
+) -> list[Claim]:
+    """Claim up to ``limit`` of the oldest due rows of ``channels`` in one transaction, in
+    id order (issue 12: one claim per batch, not per message). Each row is still marked
+    sent on its own, right after its send, so a crash leaves at most the row in flight
+    unmarked (reported uncertain, never resent)."""
     token = uuid.uuid4().hex
     due = (
         select(OutboxMessage.id)
         .where(_claimable(channels, now))
         .order_by(col(OutboxMessage.id))
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's write lock serialises
     )
     async with db.transaction() as session:
-        # "id = (subquery)", not "id IN (subquery)": PostgreSQL may run an IN subquery once
-        # per row, and with SKIP LOCKED each run finds another row (all got claimed)
+        # the SELECT locks the rows (PostgreSQL) before the UPDATE names them: no IN over a
+        # SKIP LOCKED subquery, which PostgreSQL may run again per row
+        ids = [i for i in await session.exec(due) if i is not None]
+        if not ids:
+            return []
         await session.exec(
             update(OutboxMessage)
-            .where(col(OutboxMessage.id) == due.scalar_subquery(), _claimable(channels, now))
+            .where(col(OutboxMessage.id).in_(ids), _claimable(channels, now))
             .values(
                 claim_token=token,
                 lease_until=now + lease,
                 attempts=OutboxMessage.attempts + 1,
             )
         )
-        row = (
-            await session.exec(select(OutboxMessage).where(OutboxMessage.claim_token == token))
-        ).first()
-    return None if row is None else Claim(row, token)
+        rows = await session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.claim_token == token)
+            .order_by(col(OutboxMessage.id))
+        )
+        return [Claim(row, token) for row in rows]
 
 
 async def mark_sent(db: Database, claim: Claim, when: datetime) -> bool:
@@ -244,12 +264,15 @@ async def uncertain(db: Database, limit: int = 100) -> list[OutboxMessage]:
 
 
 async def first_time_seen(session: AsyncSession, channel: str, message_id: str) -> bool:
-    """Record an incoming message id; False when it was handled before (redelivery)."""
-    if await session.get(InboundMessage, (channel, message_id)) is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(InboundMessage(channel=channel, message_id=message_id))
-    except IntegrityError:
-        return False
-    return True
+    """Record an incoming message id; False when it was handled before (redelivery).
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` (issue 12): the row it returns says whether
+    this message is new, with no SELECT first and no SAVEPOINT around it."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(InboundMessage)
+        .values(channel=channel, message_id=message_id, received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+        .returning(col(InboundMessage.message_id))
+    )
+    return (await session.exec(stmt)).first() is not None

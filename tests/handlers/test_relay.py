@@ -105,15 +105,15 @@ async def test_polling_loop_survives_a_failed_drain(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     transport = RecordingTransport()
-    real_claim = outbox.claim_next
+    real_claim = outbox.claim_batch
     failures = [ConnectionError("database went away")]
 
-    async def flaky(*args: Any, **kwargs: Any) -> outbox.Claim | None:
+    async def flaky(*args: Any, **kwargs: Any) -> list[outbox.Claim]:
         if failures:
             raise failures.pop()
         return await real_claim(*args, **kwargs)
 
-    monkeypatch.setattr(outbox, "claim_next", flaky)
+    monkeypatch.setattr(outbox, "claim_batch", flaky)
     await queue(db, "一")
     await run_until_delivered(OutboxRelay(db, ["test"], transport), transport)
     assert (failures, transport.texts()) == ([], ["一"])

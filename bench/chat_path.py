@@ -1,0 +1,132 @@
+"""The chat pipeline in one process (issue 12): each villager question goes through the
+dispatcher (dedup, classifier, ticket, replies in the outbox, one transaction) and the
+relay delivers the replies; latency per message, SQL statements and commits per message,
+side by side with one bare ORM transaction on the same database in the same run.
+
+    .venv/bin/python bench/chat_path.py --url sqlite:///var/chat-bench.db --messages 2000
+
+The database is made empty first (a file is removed; a PostgreSQL schema is dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+
+from bench.crash import GROUP, QUESTIONS, prepare  # noqa: E402
+from bot.language import NlpLanguage  # noqa: E402
+from config import Settings  # noqa: E402
+from handlers.dispatcher import Dispatcher  # noqa: E402
+from handlers.ports import IncomingMessage, OutgoingMessage  # noqa: E402
+from handlers.relay import OutboxRelay  # noqa: E402
+from handlers.routing import all_routers  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.models import SeenRoom  # noqa: E402
+
+
+class Sink:
+    """A transport that keeps nothing: the bench measures the bot, not a chat."""
+
+    sent = 0
+
+    async def deliver(self, message: OutgoingMessage) -> None:
+        """Count it."""
+        self.sent += 1
+
+
+class Counter:
+    """SQL statements and commits on an engine."""
+
+    def __init__(self, db: Database) -> None:
+        self.statements = 0
+        self.commits = 0
+        engine = db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def _statement(self, *_: Any) -> None:
+        self.statements += 1
+
+    def _commit(self, *_: Any) -> None:
+        self.commits += 1
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p`` quantile (0..1) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+
+async def bare(db: Database, count: int) -> float:
+    """One ORM transaction per message (insert a row, commit): the floor, ms per message."""
+    began = time.perf_counter()
+    for n in range(count):
+        async with db.transaction() as session:
+            session.add(SeenRoom(id=f"bare{n}", topic="t", members=1))
+    return (time.perf_counter() - began) / count * 1000
+
+
+async def run(url: str, count: int) -> list[str]:
+    """Prepare, then the pipeline and the bare transaction."""
+    await prepare(url)
+    settings = Settings(mode="development", database_url=url)
+    db = Database(url)
+    dispatcher = Dispatcher(db, settings, NlpLanguage.load(), all_routers())
+    sink = Sink()
+    relay = OutboxRelay(db, ["bench"], sink)
+    counter = Counter(db)
+    latencies: list[float] = []
+    began = time.perf_counter()
+    for n in range(count):
+        message = IncomingMessage(
+            channel="bench",
+            sender_id=f"villager{n}",
+            sender_name=f"村民{n}",
+            text=QUESTIONS[n % len(QUESTIONS)],
+            sent_at=datetime.now(UTC),
+            group_id=GROUP,
+            message_id=f"m{n}",
+            instance="bench",
+        )
+        t = time.perf_counter()
+        await dispatcher.handle(message)
+        await relay.drain()
+        latencies.append((time.perf_counter() - t) * 1000)
+    elapsed = time.perf_counter() - began
+    statements, commits = counter.statements, counter.commits
+    floor = await bare(db, 500)
+    await db.dispose()
+    return [
+        f"backend {url.split(':', 1)[0]}: {count} questions, {sink.sent} replies delivered",
+        f"pipeline: {count / elapsed:7.0f} msg/s  p50 {statistics.median(latencies):6.2f} ms"
+        f"  p99 {percentile(latencies, 0.99):6.2f} ms",
+        f"per message: {statements / count:5.1f} SQL statements, {commits / count:4.2f} commits",
+        f"bare ORM transaction (insert + commit): {floor:6.2f} ms",
+    ]
+
+
+def main() -> None:
+    """Parse, run, print."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="sqlite:///var/chat-bench.db")
+    parser.add_argument("--messages", type=int, default=2000)
+    args = parser.parse_args()
+    if args.url.startswith("sqlite:///"):
+        Path(args.url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    for line in asyncio.run(run(args.url, args.messages)):
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
