@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import Table, insert  # noqa: E402
 
 from bench.province import SIZES, _counsel_of, generate  # noqa: E402
 from config import Settings  # noqa: E402
@@ -36,6 +36,7 @@ from storage.services.ledger import Actor  # noqa: E402
 from storage.services.ledger_io import COLUMNS, import_logs  # noqa: E402
 
 SIZE = SIZES["small"]
+ENTRIES: Table = ServiceLogEntry.__table__  # type: ignore[attr-defined]
 
 
 def rows_for(count: int, today: date) -> list[dict[str, Any]]:
@@ -85,7 +86,7 @@ def bare(url: str, rows: list[dict[str, Any]]) -> float:
         with engine.connect() as conn:
             began = time.perf_counter()
             with conn.begin() as tx:
-                conn.execute(insert(ServiceLogEntry.__table__), full)  # type: ignore[arg-type]
+                conn.execute(insert(ENTRIES), full)
                 elapsed = time.perf_counter() - began
                 tx.rollback()
     finally:

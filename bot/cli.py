@@ -7,26 +7,32 @@ import logging
 
 import click
 
-from bot.commands import (
-    chat,
-    complaints,
-    db,
-    demo,
-    group,
-    groups,
-    language,
-    logs,
-    outbox,
-    reminders,
-    reports,
-    roster,
-    serve,
-    users,
-)
 from bot.commands.support import VcbotGroup
 
+# each command is imported when it runs (or for --help): `vcbot classify` never loads the
+# database layer, `vcbot chat` never the web stack or Alembic (issue 12, start-up)
+COMMANDS = {
+    "db": "bot.commands.db:db",
+    "roster": "bot.commands.roster:roster",
+    "group": "bot.commands.group:group",
+    "groups": "bot.commands.groups:groups",
+    "chat": "bot.commands.chat:chat",
+    "serve": "bot.commands.serve:serve",
+    "demo": "bot.commands.demo:demo",
+    "classify": "bot.commands.language:classify",
+    "eval": "bot.commands.language:eval_command",
+    "logs": "bot.commands.logs:logs",
+    "report": "bot.commands.reports:report",
+    "campaign": "bot.commands.reports:campaign",
+    "reminders": "bot.commands.reminders:reminders",
+    "outbox": "bot.commands.outbox:outbox",
+    "complaints": "bot.commands.complaints:complaints",
+    "user": "bot.commands.users:user",
+    "token": "bot.commands.users:token",
+}
 
-@click.group(cls=VcbotGroup)
+
+@click.group(cls=VcbotGroup, lazy_commands=COMMANDS)
 @click.option("-v", "--verbose", is_flag=True, help="打印调试日志")
 def main(verbose: bool) -> None:
     """村法律顾问助手（一村一法律顾问）。"""
@@ -34,25 +40,3 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-
-
-for command in (
-    db.db,
-    roster.roster,
-    group.group,
-    groups.groups,
-    chat.chat,
-    serve.serve,
-    demo.demo,
-    language.classify,
-    language.eval_command,
-    logs.logs,
-    reports.report,
-    reports.campaign,
-    reminders.reminders,
-    outbox.outbox,
-    complaints.complaints,
-    users.user,
-    users.token,
-):
-    main.add_command(command)

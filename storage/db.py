@@ -12,16 +12,14 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.errors import DatabaseURLError
+
 Session: TypeAlias = AsyncSession
 """The session the services take: layers above storage name it by this alias, so that only
 storage knows the ORM (an import contract keeps sqlmodel and sqlalchemy out of handlers)."""
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 _SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
-
-
-class DatabaseURLError(ValueError):
-    """The database URL names a backend we do not support."""
 
 
 def _normalise(url: str | URL, drivers: dict[str, str]) -> URL:

@@ -52,3 +52,11 @@ class Throttled(DomainError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class DatabaseURLError(ValueError):
+    """The database URL names a backend we do not support."""
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is missing or behind the code's migrations (an operator's error)."""

@@ -5,6 +5,7 @@ and writing a result to the terminal or a file."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -16,12 +17,11 @@ import click
 from pydantic import ValidationError
 
 from config import Settings, load_settings
-from storage.db import Database, DatabaseURLError
-from storage.errors import DomainError
-from storage.migrate import SchemaNotCurrent, ensure_current
+from storage.errors import DatabaseURLError, DomainError, SchemaNotCurrent
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from storage.db import Database
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -36,7 +36,30 @@ class Refused(click.ClickException):
 
 
 class VcbotGroup(click.Group):
-    """The main group: every error, click's own included, is shown as 「错误：…」."""
+    """The main group: every error, click's own included, is shown as 「错误：…」.
+
+    Subcommands named in ``lazy_commands`` (name -> ``module:attribute``) are imported
+    only when used (click's documented lazy-loading pattern)."""
+
+    def __init__(
+        self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, lazy ones included, by name."""
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, imported now if it is a lazy one."""
+        target = self.lazy_commands.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
 
     def main(  # type: ignore[override]
         self,
@@ -94,6 +117,9 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
 
 def with_db(body: Callable[[Database, Settings], Awaitable[R]]) -> R:
     """Check the schema is current, open the database, run ``body`` in a loop, close it."""
+    from storage.db import Database
+    from storage.migrate import ensure_current
+
     settings = settings_or_exit()
     ensure_current(settings.database_url)
 

@@ -3,6 +3,7 @@ logins with a lockout after repeated failures, and an audit row for each of them
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -24,9 +25,16 @@ ENTITY = "bureau_user"
 MIN_PASSWORD = 10
 MAX_NAME = 64
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended costs
-# checked against when the name is unknown, so that a wrong name costs as long as a
-# wrong password and timing does not tell which names exist
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the name is unknown, so that a wrong name costs as long as a
+    wrong password and timing does not tell which names exist (made on first use: a
+    hash costs ~0.1 s, which no command that never logs anyone in should pay)."""
+    return _HASHER.hash("not a password of anyone")
+
+
 LEVEL_LABELS = {"county": "县级", "city": "市级", "province": "省级", "admin": "管理员"}
 
 
@@ -211,7 +219,7 @@ async def attempt_login(
         session.add(_audit(f"bureau:{username}", "login", username, now, {"address": address}))
         return user
     if user is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
     session.add(LoginFailure(username=username, address=address[:64], at=now))
     session.add(_audit(f"web:{address[:64]}", "login_failed", username, now, {"address": address}))
     return None

@@ -12,7 +12,8 @@ from sqlalchemy.exc import StatementError
 from sqlmodel import SQLModel, select
 
 from storage.columns import NaiveDatetimeError
-from storage.db import Database, DatabaseURLError, async_url, make_sync_engine, sync_url
+from storage.db import Database, async_url, make_sync_engine, sync_url
+from storage.errors import DatabaseURLError
 from storage.migrate import SchemaNotCurrent, ensure_current
 from storage.models import AuditEntry
 
@@ -72,3 +73,11 @@ def test_urls_get_the_right_drivers() -> None:
 def test_unsupported_backend_is_refused() -> None:
     with pytest.raises(DatabaseURLError, match="不支持的数据库"):
         async_url("mysql://u@h/d")
+
+
+def test_the_written_down_head_is_alembics_head() -> None:
+    """``migrate.HEAD`` spares every command an Alembic import: it must be the newest
+    migration (a new migration fails here until HEAD names it)."""
+    from storage.migrate import HEAD, current_heads
+
+    assert current_heads() == (HEAD,)
