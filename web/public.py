@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -151,16 +152,36 @@ async def _card(
     return await public.fill_card(session, stub, now, today)
 
 
+PAGES_KEPT = 4096  # rendered pages without a card, per process (~40 KB each at most)
+
+
 class DirectoryCache:
     """The roster's directory for the public page, per process: reloaded when
     :func:`public.directory_version` changes, which is asked at most every
     ``web.public_cache_seconds`` (so a roster change shows within that long)."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, pages: int = PAGES_KEPT) -> None:
         self.seconds = seconds
         self.directory: public.Directory | None = None
         self.checked = 0.0
         self.lock = asyncio.Lock()
+        self.pages_kept = pages
+        self._pages: OrderedDict[tuple[tuple[int, ...], str], str] = OrderedDict()
+
+    def page(self, version: tuple[int, ...], query: str) -> str | None:
+        """A page rendered for this roster version and query string, if kept."""
+        key = (version, query)
+        html = self._pages.get(key)
+        if html is not None:
+            self._pages.move_to_end(key)
+        return html
+
+    def keep(self, version: tuple[int, ...], query: str, html: str) -> None:
+        """Keep a rendered page (the least recently used go first; an old version's
+        pages are never asked for again and age out)."""
+        self._pages[(version, query)] = html
+        while len(self._pages) > self.pages_kept:
+            self._pages.popitem(last=False)
 
     async def get(self, session: Session) -> public.Directory:
         """The current directory."""
@@ -184,8 +205,15 @@ async def index(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     form = read_form(request.query)
     now = datetime.now(UTC)
+    cache = request.app[DIRECTORY]
+    user = request.get(USER, None)
     async with deps.db.read() as session:
-        directory = await request.app[DIRECTORY].get(session)
+        directory = await cache.get(session)
+        # a page without a card depends on the roster alone: served as rendered before
+        cacheable = user is None and form.village is None
+        page = cache.page(directory.version, request.query_string) if cacheable else None
+        if page is not None:
+            return web.Response(text=page, content_type="text/html")
         found = await look_up(
             session, directory, form, now, now.astimezone(deps.settings.tz).date()
         )
@@ -205,7 +233,7 @@ async def index(request: web.Request) -> web.Response:
     contacts = deps.settings.contacts
     response = deps.render(
         "index.html",
-        user=request.get(USER, None),  # the header offers the console to a logged-in user
+        user=user,  # the header offers the console to a logged-in user
         counties=found.counties,
         towns=found.towns,
         county_id=found.county_id,
@@ -228,6 +256,8 @@ async def index(request: web.Request) -> web.Response:
     )
     if missing:
         response.set_status(404)
+    elif cacheable and card is None and response.text is not None:
+        cache.keep(directory.version, request.query_string, response.text)
     return response
 
 

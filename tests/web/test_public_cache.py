@@ -4,13 +4,15 @@ what the SQL search finds, in the same order, and is reloaded when the roster ch
 from __future__ import annotations
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from config import Settings
 from handlers.dispatcher import Dispatcher
 from storage.db import Database
 from storage.services import public
 from tests.web.test_public import add_place
-from web.public import DirectoryCache
+from web.app import create_app
+from web.public import DIRECTORY, DirectoryCache
 
 
 @pytest.mark.parametrize(
@@ -69,3 +71,23 @@ async def test_the_cache_reloads_when_the_roster_changes(
     assert reloaded is not first
     assert reloaded.find(text="新村").total == 1
     assert stale.find(text="新村").total == 0  # until public_cache_seconds have passed
+
+
+async def test_pages_without_a_card_are_kept_until_the_roster_changes(
+    db: Database, settings: Settings, dispatcher: Dispatcher
+) -> None:
+    live = settings.model_copy(
+        update={"web": settings.web.model_copy(update={"public_cache_seconds": 0})}
+    )
+    app = create_app(live, db)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        first = await (await client.get("/", params={"q": "村"})).text()
+        cache = app[DIRECTORY]
+        assert len(cache._pages) == 1
+        assert first == await (await client.get("/", params={"q": "村"})).text()
+        await client.get("/", params={"village": "DL01"})  # a card: read live, never kept
+        assert len(cache._pages) == 1
+        await add_place(db, "示范县", "西岭镇", [("XL77", "新添村")])
+        after = await (await client.get("/", params={"q": "村"})).text()
+    assert "新添村" not in first
+    assert "新添村" in after
