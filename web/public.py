@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import jinja2
 from aiohttp import web
+from markupsafe import Markup
 
 from handlers.texts.common import hm_span, legal_aid_line, md, no_counsel
 from handlers.texts.directory import SERVICE_CONTENT
@@ -168,6 +170,24 @@ class DirectoryCache:
         self.pages_kept = pages
         self._pages: OrderedDict[tuple[tuple[int, ...], str], str] = OrderedDict()
 
+    def form(
+        self, version: tuple[int, ...], found: Lookup, q: str, templates: jinja2.Environment
+    ) -> Markup:
+        """The lookup form for these choices, rendered once per roster version (its
+        county list is long: re-rendering it for every card was a quarter of the CPU)."""
+        key = (version, f"form:{found.county_id}:{found.town_id}:{q}")
+        html = self._pages.get(key)
+        if html is None:
+            html = templates.get_template("public_form.html").render(
+                counties=found.counties,
+                towns=found.towns,
+                county_id=found.county_id,
+                town_id=found.town_id,
+                q=q,
+            )
+            self.keep(*key, html)
+        return Markup(html)
+
     def page(self, version: tuple[int, ...], query: str) -> str | None:
         """A page rendered for this roster version and query string, if kept."""
         key = (version, query)
@@ -234,6 +254,7 @@ async def index(request: web.Request) -> web.Response:
     response = deps.render(
         "index.html",
         user=user,  # the header offers the console to a logged-in user
+        form_html=cache.form(directory.version, found, str(search["q"]), deps.templates),
         counties=found.counties,
         towns=found.towns,
         county_id=found.county_id,

@@ -4,16 +4,16 @@ publishes about the counsel, never anything about villagers (no questions, no ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func
+from sqlalchemy import select as columns
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import AuditEntry, Counsel, County, Town, Village, Visit
-from storage.services import directory
+from storage.db import fetch_rows
+from storage.models import Assignment, AuditEntry, Counsel, County, Town, Village, Visit
 
 PAGE_SIZE = 20
 MAX_QUERY = 64  # characters of a typed village name
@@ -174,37 +174,37 @@ async def village_card(
 async def fill_card(
     session: AsyncSession, card: VillageCard, now: datetime, day: date, visits: int = CARD_VISITS
 ) -> VillageCard:
-    """The card's counsel and next visits, read live (they change without the roster)."""
-    counsel = await directory.counsel_of_village(session, card.village_id, day)
-    card.counsel = [
-        PublicCounsel(c.name, c.firm, c.phone, c.email, c.trainee, c.wechat or "") for c in counsel
-    ]
-    card.visits = await _next_visits(session, card.village_id, [c.id for c in counsel], now, visits)
-    return card
-
-
-async def _next_visits(
-    session: AsyncSession, village_id: str, counsel_ids: Sequence[str], now: datetime, limit: int
-) -> list[PublicVisit]:
-    """Scheduled visits to the village by these counsel, from ``now`` on, earliest first
-    (a visit left over from a counsel no longer assigned is not published)."""
-    if not counsel_ids:
-        return []
-    stmt = (
-        select(Visit, Counsel.name)
+    """The card's counsel and next visits, read live (they change without the roster):
+    two queries of plain columns, the public page's hottest path (issue 12)."""
+    assigned = columns(col(Assignment.counsel_id)).where(
+        col(Assignment.village_id) == card.village_id, Assignment.overlapping(day, day)
+    )
+    counsel = columns(
+        col(Counsel.name),
+        col(Counsel.firm),
+        col(Counsel.phone),
+        col(Counsel.email),
+        col(Counsel.trainee),
+        col(Counsel.wechat),
+    ).where(col(Counsel.id).in_(assigned.scalar_subquery()))
+    rows = await fetch_rows(session, counsel.order_by(col(Counsel.trainee), col(Counsel.id)))
+    card.counsel = [PublicCounsel(n, f, p, e, bool(t), w or "") for n, f, p, e, t, w in rows]
+    if not rows:
+        return card
+    upcoming = (
+        columns(col(Visit.starts_at), col(Visit.ends_at), col(Visit.place), col(Counsel.name))
         .join(Counsel, col(Counsel.id) == col(Visit.counsel_id))
         .where(
-            Visit.village_id == village_id,
-            Visit.status == "scheduled",
-            col(Visit.counsel_id).in_(counsel_ids),
+            col(Visit.village_id) == card.village_id,
+            col(Visit.status) == "scheduled",
+            col(Visit.counsel_id).in_(assigned.scalar_subquery()),
             col(Visit.starts_at) >= now,
         )
         .order_by(col(Visit.starts_at), col(Visit.id))
-        .limit(limit)
+        .limit(visits)
     )
-    return [
-        PublicVisit(v.starts_at, v.ends_at, v.place, name) for v, name in await session.exec(stmt)
-    ]
+    card.visits = [PublicVisit(*row) for row in await fetch_rows(session, upcoming)]
+    return card
 
 
 @dataclass(frozen=True, slots=True)
