@@ -119,7 +119,7 @@ async def claim_batch(
         ids = [i for i in await session.exec(due) if i is not None]
         if not ids:
             return []
-        await session.exec(
+        claimed = await session.exec(
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(ids), _claimable(channels, now))
             .values(
@@ -127,12 +127,9 @@ async def claim_batch(
                 lease_until=now + lease,
                 attempts=OutboxMessage.attempts + 1,
             )
+            .returning(OutboxMessage)  # the claimed rows as they now are: no second read
         )
-        rows = await session.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.claim_token == token)
-            .order_by(col(OutboxMessage.id))
-        )
+        rows = sorted(claimed.scalars(), key=lambda row: row.id or 0)
         return [Claim(row, token) for row in rows]
 
 

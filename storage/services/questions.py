@@ -156,11 +156,12 @@ async def take_fragments(
     )
     stmt = select(Fragment.text).where(*where).order_by(col(Fragment.at), col(Fragment.id))
     lines = list(await session.exec(stmt))
-    await session.exec(
-        delete(Fragment).where(
-            col(Fragment.group_id) == group_id, col(Fragment.sender_id) == sender_id
+    if lines:  # nothing to use up (the usual case): no DELETE (expired ones are swept)
+        await session.exec(
+            delete(Fragment).where(
+                col(Fragment.group_id) == group_id, col(Fragment.sender_id) == sender_id
+            )
         )
-    )
     return lines
 
 
