@@ -104,7 +104,8 @@ class WebSettings(BaseModel):
     login_max_failures: int = Field(5, ge=1, le=100)  # failed logins per name or address ...
     login_lockout_seconds: int = Field(900, ge=1, le=86400)  # ... within this long: wait
     session_hours: int = Field(8, ge=1, le=720)  # a login lasts this long
-    cookie_secure: bool = False  # send the session cookie over HTTPS only (behind TLS: true)
+    # send the session cookie over HTTPS only; unset: on in production, off otherwise
+    cookie_secure: bool | None = None
     page_size: int = Field(100, ge=10, le=1000)  # rows per page of the service log
     # the public page's directory (counties, towns, villages) is re-checked this often
     public_cache_seconds: float = Field(5.0, ge=0, le=3600)

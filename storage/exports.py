@@ -36,6 +36,14 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
     return out.getvalue()
 
 
+def _xml_safe(value: Cell) -> Cell:
+    """Text without the control characters XML (so XLSX) cannot hold: one stray BEL in a
+    summary must not make the whole export fail."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def xlsx_bytes(header: Sequence[str], rows: Sequence[Sequence[Cell]], sheet: str) -> bytes:
     """An XLSX workbook with one sheet: ``header`` in bold, then ``rows``."""
     from openpyxl import Workbook
@@ -48,7 +56,7 @@ def xlsx_bytes(header: Sequence[str], rows: Sequence[Sequence[Cell]], sheet: str
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(list(row))
+        ws.append([_xml_safe(v) for v in row])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text, even when it starts with "=": never a formula

@@ -256,6 +256,9 @@ class BureauUser(SQLModel, table=True):
     scope: str = Field(max_length=64)  # the county, city or province name ("" for admin)
     can_edit_closed: bool = False
     disabled: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # bumped at logout: every session cookie carries the epoch it was made in, so a copied
+    # cookie stops working when its user logs out (the cookie itself cannot be recalled)
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime | None = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
 

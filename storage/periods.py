@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+YEARS = range(1900, 3000)  # a month outside them is a typo (and year 1's "previous" overflows)
 _HALF = re.compile(r"^\s*(\d{4})-H([12])\s*$", re.IGNORECASE)
 
 
@@ -37,7 +38,7 @@ class Month:
     def parse(cls, text: str) -> Month:
         """``YYYY-MM`` -> Month; ValueError with a Chinese message otherwise."""
         found = _MONTH.match(text)
-        if found is None or not 1 <= int(found[2]) <= 12:
+        if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) not in YEARS:
             raise ValueError(f"月份应写成 YYYY-MM（例如 2026-11），而不是 {text!r}")
         return cls(int(found[1]), int(found[2]))
 

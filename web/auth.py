@@ -32,6 +32,7 @@ from storage.services import accounts
 from storage.services.scope import Scope, narrowed
 from web.deps import DEPS
 from web.errors import json_error
+from web.params import form_of
 
 OPEN_PREFIXES = ("public-", "simulator-")
 COOKIE = "vcbot_session"
@@ -57,7 +58,11 @@ def setup(app: web.Application, settings: Settings) -> None:
         max_age=settings.web.session_hours * 3600,
         httponly=True,
         samesite="Lax",
-        secure=settings.web.cookie_secure,
+        secure=(
+            settings.mode == "production"
+            if settings.web.cookie_secure is None
+            else settings.web.cookie_secure
+        ),
     )
     setup_session(app, storage)
     app.middlewares.append(authenticate)
@@ -116,8 +121,9 @@ async def _session_user(request: web.Request, session: Session) -> BureauUser | 
         return None
     async with request.app[DEPS].db.read() as db_session:
         user = await accounts.user_by_id(db_session, user_id)
-    if user is None:
-        session.invalidate()  # disabled or removed since: the login ends now
+    if user is None or session.get("epoch") != user.session_epoch:
+        session.invalidate()  # disabled, removed or logged out since: the login ends now
+        return None
     return user
 
 
@@ -179,7 +185,7 @@ async def check_csrf(request: web.Request, session: Session) -> None:
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        form = await request.post()
+        form = await form_of(request)
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     expected = session.get("csrf")
@@ -191,6 +197,7 @@ async def log_in(request: web.Request, user: BureauUser) -> None:
     """A fresh session for ``user`` (a new id and CSRF token: no session fixation)."""
     session = await new_session(request)
     session["user_id"] = user.id
+    session["epoch"] = user.session_epoch
     session["csrf"] = secrets.token_urlsafe(24)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from aiohttp import web
 
 from storage.errors import Throttled
@@ -9,11 +11,22 @@ from storage.services import accounts
 from web.auth import client_address, current_user, log_in, log_out, now
 from web.deps import DEPS
 from web.pages import render
+from web.params import form_of
 
 
 def _safe_next(target: str) -> str:
-    """Only a path on this site (never ``//host`` or a scheme): no open redirect."""
-    if target.startswith("/") and not target.startswith(("//", "/\\")):
+    r"""Only a path on this site: no scheme, no host, no ``//`` or ``/\\``, and no control
+    character or space anywhere (browsers drop tabs and newlines, which would turn
+    ``/\t/evil`` into ``//evil``); anything else goes to the console's first page."""
+    parts = urlsplit(target)
+    if (
+        target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in target)
+        and not parts.scheme
+        and not parts.netloc
+        and len(target) <= 2048
+    ):
         return target
     return "/console/"
 
@@ -28,7 +41,7 @@ async def login_submit(request: web.Request) -> web.Response:
     """Check the name and password; a session on success, the form again on failure,
     429 while the name or the address is locked out."""
     deps = request.app[DEPS]
-    form = await request.post()
+    form = await form_of(request)
     username = str(form.get("username", ""))[:64]
     password = str(form.get("password", ""))[:1024]
     target = _safe_next(str(form.get("next", "/console/")))

@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from aiohttp import web
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
+
 from storage.errors import InvalidInput
 from storage.periods import Month
 
@@ -61,6 +65,15 @@ def number(params: Mapping[str, str], name: str, *, low: int = 1, high: int = 10
     value = text(params, name)
     if value is None:
         return None
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         raise InvalidInput(f"{name} 应为 {low}..{high} 的整数，而不是 {value!r}")
     return int(value)
+
+
+async def form_of(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField]:
+    """The request's form; a body that is not valid text in its charset is bad input
+    (400), not a server error."""
+    try:
+        return await request.post()
+    except (UnicodeDecodeError, LookupError, ValueError):
+        raise InvalidInput("表单内容无法按 UTF-8 读取：请用网页上的表单提交") from None

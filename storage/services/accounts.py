@@ -136,6 +136,7 @@ async def disable_user(
     if user is None:
         raise NotFound(f"没有用户 {username}")
     user.disabled = True
+    user.session_epoch += 1
     session.add(user)
     for token in await session.exec(select(ApiToken).where(ApiToken.user_id == user.id)):
         token.revoked = True
@@ -233,5 +234,9 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 async def record_logout(session: AsyncSession, user: BureauUser, now: datetime) -> None:
-    """An audit row for a logout."""
+    """End every session of the user (a new epoch) and audit the logout."""
+    stored = await session.get(BureauUser, user.id)
+    if stored is not None:
+        stored.session_epoch += 1
+        session.add(stored)
     session.add(_audit(f"bureau:{user.username}", "logout", user.username, now, None))

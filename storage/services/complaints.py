@@ -11,7 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import Assignment, AuditEntry, Complaint, Counsel, County, Town, Village
 from storage.privacy import mask_personal_numbers
-from storage.services.scope import EVERYWHERE, Scope, county_ids, villages_of_counties
+from storage.services.scope import (
+    EVERYWHERE,
+    Scope,
+    county_ids,
+    served_in_scope_on,
+    villages_of_counties,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +87,19 @@ async def list_complaints(
                 and_(col(Complaint.village_id).is_(None), col(Complaint.counsel_id).in_(served)),
             )
         )
-    return [
-        ComplaintView(c, v.name if v else "", k.name if k else "", lawyer.name if lawyer else "")
-        for c, v, k, lawyer in await session.exec(stmt)
-    ]
+    views = []
+    for c, v, k, lawyer in await session.exec(stmt):
+        if counties is not None and v is None and c.counsel_id is not None:
+            # without a village: the county the counsel served on the day it came in
+            day = c.created_at.date()
+            if not await served_in_scope_on(session, scope, c.counsel_id, day):
+                continue
+        views.append(
+            ComplaintView(
+                c, v.name if v else "", k.name if k else "", lawyer.name if lawyer else ""
+            )
+        )
+    return views
 
 
 async def get_complaint(session: AsyncSession, number: int) -> ComplaintView:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -161,15 +162,34 @@ async def check_entry(session: AsyncSession, scope: Scope, entry_id: int) -> Ser
     return entry
 
 
+async def served_in_scope_on(
+    session: AsyncSession, scope: Scope, counsel_id: str, day: date
+) -> bool:
+    """True when the counsel was assigned on ``day`` to a village of ``scope`` (whose a
+    complaint without a village is: the county the counsel served when it came in)."""
+    ids = await county_ids(session, scope)
+    stmt = select(Assignment.id).where(
+        Assignment.counsel_id == counsel_id, Assignment.overlapping(day, day)
+    )
+    if ids is not None:
+        stmt = stmt.where(col(Assignment.village_id).in_(villages_of_counties(ids)))
+    return (await session.exec(stmt.limit(1))).first() is not None
+
+
 async def check_complaint(session: AsyncSession, scope: Scope, complaint_id: int) -> Complaint:
-    """The complaint, if its village (or, without one, its counsel) is in ``scope``."""
+    """The complaint, if its village is in ``scope``; without a village, if its counsel
+    served ``scope`` on the day it came in (not merely once, years ago)."""
     complaint = await session.get(Complaint, complaint_id)
     if complaint is None:
         raise NotFound(f"没有编号为 {complaint_id} 的投诉")
     if complaint.village_id is not None:
         await check_village(session, scope, complaint.village_id)
     elif complaint.counsel_id is not None:
-        await check_counsel(session, scope, complaint.counsel_id)
+        day = complaint.created_at.date()
+        if scope.by_area and not await served_in_scope_on(
+            session, scope, complaint.counsel_id, day
+        ):
+            raise Forbidden(f"投诉 C{complaint_id}{OUTSIDE}")
     elif scope.by_area:
         raise Forbidden(f"投诉 #{complaint_id} 未关联村或律师，只有省级或管理员可以查看")
     return complaint

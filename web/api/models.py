@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from storage.models import Complaint, Counsel, ServiceLogEntry
 from storage.services.console.catalog import VillageInfo
@@ -117,6 +117,13 @@ class EntryPatch(BaseModel):
     minutes: int | None = Field(default=None, ge=1, le=1440)
     summary: str | None = Field(default=None, max_length=2000)
     activity: str | None = Field(default=None, max_length=32)
+
+    @model_validator(mode="after")
+    def _no_null_but_activity(self) -> EntryPatch:
+        nulls = [f for f in self.model_fields_set if getattr(self, f) is None and f != "activity"]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} 不能为 null（不改就不要写这个字段）")
+        return self
 
     def changes(self) -> dict[str, Any]:
         """Only the fields given."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Literal, cast
+from typing import Annotated, Literal, cast
 
 from aiohttp import web
 from aiohttp_pydantic.decorator import inject_params
 from aiohttp_pydantic.oas.typing import r200, r201, r400, r401, r403, r404, r409, r423
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from storage.errors import InvalidInput
 from storage.periods import Month, local_date
@@ -46,6 +46,7 @@ from web.deps import DEPS
 from web.errors import dumps, json_error
 
 MAX_LIMIT = 1000
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]  # a row id: larger ones are no one's
 Kind = Literal["onsite", "offsite"]
 Source = Literal["chat", "group", "web", "import"]
 State = Literal["open", "handled", "all"]
@@ -112,8 +113,8 @@ async def list_entries(
     kind: Kind | None = None,
     channel: str | None = None,
     source: Source | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Field(ge=0, le=10**9)] = 0,
 ) -> r200[EntryPage] | r400[ErrorOut] | r401[ErrorOut] | r403[ErrorOut]:
     """Service-log entries of your scope, newest first, filtered like the console's log."""
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
@@ -156,7 +157,7 @@ async def create_entry(
 
 @api
 async def get_entry(
-    request: web.Request, entry_id: int, /
+    request: web.Request, entry_id: Id, /
 ) -> r200[EntryOut] | r401[ErrorOut] | r403[ErrorOut] | r404[ErrorOut]:
     """One entry of your scope."""
     async with request.app[DEPS].db.read() as session:
@@ -166,7 +167,7 @@ async def get_entry(
 
 @api
 async def patch_entry(
-    request: web.Request, entry_id: int, /, body: EntryPatch
+    request: web.Request, entry_id: Id, /, body: EntryPatch
 ) -> (
     r200[EntryOut]
     | r400[ErrorOut]
@@ -200,7 +201,7 @@ async def patch_entry(
 
 @api
 async def delete_entry(
-    request: web.Request, entry_id: int, /
+    request: web.Request, entry_id: Id, /
 ) -> r200[Deleted] | r401[ErrorOut] | r403[ErrorOut] | r404[ErrorOut] | r423[ErrorOut]:
     """Delete an entry of an open month (the audit trail keeps it)."""
     deps = request.app[DEPS]
@@ -253,7 +254,7 @@ async def list_complaints(
 
 @api
 async def callback_entry(
-    request: web.Request, entry_id: int, /, body: CallbackIn
+    request: web.Request, entry_id: Id, /, body: CallbackIn
 ) -> r201[CallbackOut] | r400[ErrorOut] | r401[ErrorOut] | r403[ErrorOut] | r404[ErrorOut]:
     """Record a phone call-back that verifies an entry of your scope (Q12)."""
     deps = request.app[DEPS]
@@ -274,7 +275,7 @@ async def callback_entry(
 
 @api
 async def handle_complaint(
-    request: web.Request, complaint_id: int, /, body: Resolution
+    request: web.Request, complaint_id: Id, /, body: Resolution
 ) -> (
     r200[ComplaintOut]
     | r400[ErrorOut]

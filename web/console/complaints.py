@@ -14,7 +14,7 @@ from web.console.common import chosen_scope
 from web.deps import DEPS
 from web.exports import FORMATS, download
 from web.pages import render
-from web.params import choice
+from web.params import choice, form_of
 
 STATES = {"open": "未处理", "handled": "已处理", "all": "全部"}
 
@@ -78,9 +78,9 @@ async def complaint_handle(request: web.Request) -> web.Response:
     """Record how a complaint in the user's scope was handled (audited)."""
     deps = request.app[DEPS]
     raw = request.match_info["complaint_id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise InvalidInput(f"投诉编号应为数字，而不是 {raw!r}")
-    form = await request.post()
+    form = await form_of(request)
     resolution = str(form.get("resolution", ""))[:2000]
     user = current_user(request)
     async with deps.db.transaction() as session:

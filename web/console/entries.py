@@ -25,7 +25,7 @@ from web.console.common import chosen_scope
 from web.deps import DEPS
 from web.exports import FORMATS, download
 from web.pages import render
-from web.params import choice, day, month, number, text
+from web.params import choice, day, form_of, month, number, text
 
 SOURCE_LABELS = {"chat": "私聊", "group": "群聊", "web": "后台", "import": "导入"}
 FIELD_LABELS = {
@@ -230,7 +230,7 @@ async def entry_page(request: web.Request) -> web.Response:
 
 def _entry_id(request: web.Request) -> int:
     raw = request.match_info["entry_id"]
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise InvalidInput(f"日志编号应为数字，而不是 {raw!r}")
     return int(raw)
 
@@ -240,7 +240,7 @@ async def entry_update(request: web.Request) -> web.Response:
     deps = request.app[DEPS]
     entry_id = _entry_id(request)
     scope = user_scope(request)
-    changes = _draft_fields(await request.post())
+    changes = _draft_fields(await form_of(request))
     async with deps.db.transaction() as session:
         await check_entry(session, scope, entry_id)
         await check_village(session, scope, changes["village_id"])
@@ -297,7 +297,7 @@ async def _new_form(request: web.Request, values: Mapping[str, Any], error: str)
 async def entry_create(request: web.Request) -> web.Response:
     """Store a new entry (source 后台), audited."""
     deps = request.app[DEPS]
-    form = await request.post()
+    form = await form_of(request)
     scope = user_scope(request)
     fields = _draft_fields(form)
     counsel_id = str(form.get("counsel_id", "")).strip()
@@ -320,7 +320,7 @@ async def entry_callback(request: web.Request) -> web.Response:
     """Record a phone call-back that verifies the entry (Q12)."""
     deps = request.app[DEPS]
     entry_id = _entry_id(request)
-    form = await request.post()
+    form = await form_of(request)
     user = current_user(request)
     async with deps.db.transaction() as session:
         await callbacks.record_callback(
@@ -342,7 +342,11 @@ async def audit_page(request: web.Request) -> web.Response:
     async with deps.db.read() as session:
         changes = await log_service.recent_changes(session, scope, limit=200)
     return await render(
-        request, "console/audit.html", changes=changes, results=callbacks.RESULT_LABELS
+        request,
+        "console/audit.html",
+        changes=changes,
+        results=callbacks.RESULT_LABELS,
+        tz=deps.settings.tz,
     )
 
 

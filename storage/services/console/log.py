@@ -154,8 +154,13 @@ async def history(session: AsyncSession, entry_id: int) -> list[AuditEntry]:
     return list(await session.exec(stmt))
 
 
+AUDIT_LOOKBACK = 5_000  # the newest audit rows searched for a scope's changes
+
+
 async def recent_changes(session: AsyncSession, scope: Scope, *, limit: int) -> list[AuditEntry]:
-    """The latest audited changes of entries (and deletions) that lie in ``scope``.
+    """The latest audited changes of entries (and deletions) that lie in ``scope``, among
+    the newest :data:`AUDIT_LOOKBACK` of the whole ledger (bounded work per page, however
+    large the province and however quiet the county).
 
     An entry's village is read from its audit images, so a deleted entry still shows.
     """
@@ -169,7 +174,7 @@ async def recent_changes(session: AsyncSession, scope: Scope, *, limit: int) -> 
     if counties is not None:
         allowed = set(await session.exec(villages_of_counties(counties)))
     found: list[AuditEntry] = []
-    async for batch in _batches(session, stmt, 500):
+    async for batch in _batches(session, stmt, 500, most=AUDIT_LOOKBACK):
         for audit in batch:
             image = audit.after or audit.before or {}
             if allowed is None or image.get("village_id") in allowed:
@@ -180,11 +185,11 @@ async def recent_changes(session: AsyncSession, scope: Scope, *, limit: int) -> 
 
 
 async def _batches(
-    session: AsyncSession, stmt: SelectOfScalar[AuditEntry], size: int
+    session: AsyncSession, stmt: SelectOfScalar[AuditEntry], size: int, *, most: int
 ) -> AsyncIterator[list[AuditEntry]]:
     offset = 0
-    while True:
-        batch = list(await session.exec(stmt.limit(size).offset(offset)))
+    while offset < most:
+        batch = list(await session.exec(stmt.limit(min(size, most - offset)).offset(offset)))
         if not batch:
             return
         yield batch
