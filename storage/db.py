@@ -62,7 +62,8 @@ def sqlite_file_missing(url: str | URL) -> bool:
     return not Path(target.database).exists()
 
 
-IMMEDIATE = "vcbot_sqlite_immediate"  # execution option: take SQLite's write lock at BEGIN
+IMMEDIATE = "vcbot_sqlite_immediate"
+READ_ONLY = "vcbot_read_only"  # session.info key: the session of Database.read()  # execution option: take SQLite's write lock at BEGIN
 
 
 SQLITE_PRAGMAS = (
@@ -152,8 +153,10 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads only."""
+        """A session for reads only (marked so: a service may then spread independent reads
+        over other connections, which would not see a writer's uncommitted rows)."""
         async with self._sessions() as session:
+            session.info[READ_ONLY] = True
             yield session
 
     async def dispose(self) -> None:

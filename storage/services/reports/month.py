@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
+from storage.db import READ_ONLY
 from storage.ledger_terms import OFFSITE
 from storage.periods import Month
 from storage.quota import MonthResult, MonthTotals, judge_totals, lectures_over_allowance
 from storage.services.reports import queries
-from storage.services.reports.queries import Pair, PairKey
+from storage.services.reports.queries import Pair
 from storage.services.scope import EVERYWHERE, Scope, county_ids
 
 _PAIR_FIELDS = ("counsel_id", "counsel_name", "village_id", "village_name", "county")
@@ -72,15 +75,24 @@ async def judge_months(
     """
     first, last = months[0].first, months[-1].last
     counties = await county_ids(session, scope)
-    pairs = await queries.pairs(session, first, last, counties, scope.counsel_id)
+    halves = sorted({m.half() for m in months})
+    everyone = counties is None and scope.counsel_id is None
+    who = scope.counsel_id
+    # the reads do not depend on one another (the lectures of a part of the province need
+    # its counsel, so they follow); on PostgreSQL they run at once, on connections of
+    # their own: a province's report waits for the slowest, not for the sum
+    pairs, totals, onsite, lectures = await _at_once(
+        session,
+        lambda s: queries.pairs(s, first, last, counties, who),
+        lambda s: queries.month_totals(s, first, last, counties, who),
+        lambda s: queries.halfyear_onsite(s, halves, counties, who),
+        lambda s: _lectures(s, first, last, None) if everyone else _none(),
+    )
     if not pairs:
         return []
-    totals = await queries.month_totals(session, first, last, counties, scope.counsel_id)
-    everyone = counties is None and scope.counsel_id is None
-    over = await _lectures_over(session, first, last, settings, pairs, every_counsel=everyone)
-    _take_off_lectures(totals, over)
-    halves = sorted({m.half() for m in months})
-    onsite = await queries.halfyear_onsite(session, halves, counties, scope.counsel_id)
+    if not everyone:
+        lectures = await _lectures(session, first, last, {c for c, _ in pairs})
+    _take_off_lectures(totals, _over(lectures, first, settings))
     rows: list[ReportRow] = []
     for month in months:
         for key, pair in pairs.items():
@@ -100,20 +112,45 @@ async def judge_months(
 NOTHING = MonthTotals()
 
 
-async def _lectures_over(
-    session: AsyncSession,
-    first: date,
-    last: date,
-    settings: Settings,
-    pairs: dict[PairKey, Pair],
-    *,
-    every_counsel: bool,
+Read = Callable[[AsyncSession], Awaitable[Any]]
+
+
+async def _at_once(session: AsyncSession, *reads: Read) -> list[Any]:
+    """Run independent reads: one after another on ``session``, or at once when it is a
+    read-only session on PostgreSQL (where every statement sees its own snapshot anyway),
+    the first on ``session`` and each other on a connection of its own. A writer's session
+    never: the other connections would not see its uncommitted rows."""
+    engine = session.bind
+    if (
+        not session.info.get(READ_ONLY)
+        or not isinstance(engine, AsyncEngine)
+        or engine.dialect.name != "postgresql"
+    ):
+        return [await read(session) for read in reads]
+
+    async def own(read: Read) -> Any:
+        async with AsyncSession(engine, expire_on_commit=False) as other:
+            return await read(other)
+
+    return list(await asyncio.gather(reads[0](session), *(own(read) for read in reads[1:])))
+
+
+async def _none() -> None:
+    return None
+
+
+async def _lectures(
+    session: AsyncSession, first: date, last: date, counsel_ids: set[str] | None
+) -> dict[tuple[str, int], list[queries.Lecture]]:
+    """Rule 2: the counsel's video lectures from 1 January of the period's first year (all
+    counsel when ``counsel_ids`` is None: a report of everything reads no id list)."""
+    return await queries.video_lectures(session, counsel_ids, date(first.year, 1, 1), last)
+
+
+def _over(
+    by_year: dict[tuple[str, int], list[queries.Lecture]], first: date, settings: Settings
 ) -> list[queries.Lecture]:
-    """Rule 2: the video lectures from ``first`` to ``last`` beyond each counsel's yearly
-    allowance (counted from 1 January of each year the period touches). With
-    ``every_counsel`` (a report of everything) they are read without a list of ids."""
-    counsel_ids = None if every_counsel else {c for c, _ in pairs}
-    by_year = await queries.video_lectures(session, counsel_ids, date(first.year, 1, 1), last)
+    """The lectures from ``first`` on beyond each counsel's yearly allowance."""
     allowance = settings.quota.video_lectures_per_year
     over: list[queries.Lecture] = []
     for lectures in by_year.values():
