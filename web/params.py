@@ -70,6 +70,14 @@ def number(params: Mapping[str, str], name: str, *, low: int = 1, high: int = 10
     return int(value)
 
 
+def path_id(request: web.Request, name: str, what: str) -> int:
+    """A row id from the path (``{entry_id}``…): ASCII digits, at most 12 of them."""
+    raw = request.match_info[name]
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+        raise InvalidInput(f"{what}应为数字，而不是 {raw!r}")
+    return int(raw)
+
+
 async def form_of(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField]:
     """The request's form; a body that is not valid text in its charset is bad input
     (400), not a server error."""

@@ -191,7 +191,7 @@ async def add_entry(
     check_open(draft.day, actor, settings, local_date(now, settings.tz))
     await check_assignment(session, draft.counsel_id, draft.village_id, draft.day)
     await check_evidence(session, draft)
-    entry = ServiceLogEntry(**_columns(draft), created_by=actor.name, created_at=now)
+    entry = ServiceLogEntry(**entry_columns(draft), created_by=actor.name, created_at=now)
     session.add(entry)
     await session.flush()
     session.add(audit(actor, "create", entry.id, now, None, entry_image(entry)))
@@ -220,7 +220,7 @@ async def edit_entry(
     check_open(draft.day, actor, settings, today)
     await check_assignment(session, draft.counsel_id, draft.village_id, draft.day)
     await check_evidence(session, draft)
-    entry.sqlmodel_update(_columns(draft))
+    entry.sqlmodel_update(entry_columns(draft))
     session.add(entry)
     await session.flush()
     session.add(audit(actor, "update", entry.id, now, before, entry_image(entry)))
@@ -264,7 +264,8 @@ async def _get(session: AsyncSession, entry_id: int, actor: Actor) -> ServiceLog
     return entry
 
 
-def _columns(draft: EntryDraft) -> dict[str, Any]:
+def entry_columns(draft: EntryDraft) -> dict[str, Any]:
+    """The stored columns of a draft (its summary stripped)."""
     return {
         "counsel_id": draft.counsel_id,
         "village_id": draft.village_id,

@@ -27,7 +27,7 @@ from storage.errors import ImportRefused, InvalidInput
 from storage.ledger_terms import ACTIVITY_LABELS, CHANNEL_LABELS, KIND_LABELS
 from storage.models import Assignment, AuditEntry, Counsel, ServiceLogEntry, Village
 from storage.periods import DateWindow, Month, is_closed, local_date
-from storage.services.ledger import ENTITY, Actor, EntryDraft, check_fields
+from storage.services.ledger import ENTITY, Actor, EntryDraft, check_fields, entry_columns
 from storage.services.scope import Scope, county_ids, villages_of_counties
 
 COLUMNS = ("counsel_id", "village_id", "date", "kind", "channel", "minutes", "summary")
@@ -266,22 +266,7 @@ async def _take_ids(connection: AsyncConnection, count: int) -> list[int]:
 
 
 def _row(entry_id: int, d: EntryDraft, actor: Actor, now: datetime) -> dict[str, Any]:
-    return {
-        "id": entry_id,
-        "counsel_id": d.counsel_id,
-        "village_id": d.village_id,
-        "day": d.day,
-        "kind": d.kind,
-        "channel": d.channel,
-        "minutes": d.minutes,
-        "summary": d.summary.strip(),
-        "source": d.source,
-        "question_id": None,
-        "visit_id": None,
-        "activity": d.activity,
-        "created_by": actor.name,
-        "created_at": now,
-    }
+    return {"id": entry_id, **entry_columns(d), "created_by": actor.name, "created_at": now}
 
 
 def _audit_row(row: dict[str, Any], actor: Actor, now: datetime) -> dict[str, Any]:

@@ -142,14 +142,8 @@ async def check_counsel(session: AsyncSession, scope: Scope, counsel_id: str) ->
     counsel = await session.get(Counsel, counsel_id)
     if counsel is None:
         raise NotFound(f"没有编号为 {counsel_id} 的律师")
-    ids = await county_ids(session, scope)
-    if ids is not None:
-        stmt = select(Assignment.id).where(
-            Assignment.counsel_id == counsel_id,
-            col(Assignment.village_id).in_(villages_of_counties(ids)),
-        )
-        if (await session.exec(stmt.limit(1))).first() is None:
-            raise Forbidden(f"律师 {counsel.name}{OUTSIDE}")
+    if scope.by_area and not await _served(session, scope, counsel_id, None):
+        raise Forbidden(f"律师 {counsel.name}{OUTSIDE}")
     return counsel
 
 
@@ -167,10 +161,15 @@ async def served_in_scope_on(
 ) -> bool:
     """True when the counsel was assigned on ``day`` to a village of ``scope`` (whose a
     complaint without a village is: the county the counsel served when it came in)."""
+    return await _served(session, scope, counsel_id, day)
+
+
+async def _served(session: AsyncSession, scope: Scope, counsel_id: str, day: date | None) -> bool:
+    """True when the counsel was assigned to a village of ``scope``: on ``day``, or ever."""
+    stmt = select(Assignment.id).where(Assignment.counsel_id == counsel_id)
+    if day is not None:
+        stmt = stmt.where(Assignment.overlapping(day, day))
     ids = await county_ids(session, scope)
-    stmt = select(Assignment.id).where(
-        Assignment.counsel_id == counsel_id, Assignment.overlapping(day, day)
-    )
     if ids is not None:
         stmt = stmt.where(col(Assignment.village_id).in_(villages_of_counties(ids)))
     return (await session.exec(stmt.limit(1))).first() is not None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from storage.errors import InvalidInput
 from storage.services import complaints as service
 from storage.services.complaints import ComplaintView
 from storage.services.scope import check_complaint
@@ -14,7 +13,7 @@ from web.console.common import chosen_scope
 from web.deps import DEPS
 from web.exports import FORMATS, download
 from web.pages import render
-from web.params import choice, form_of
+from web.params import choice, form_of, path_id
 
 STATES = {"open": "未处理", "handled": "已处理", "all": "全部"}
 
@@ -77,17 +76,15 @@ def _table(
 async def complaint_handle(request: web.Request) -> web.Response:
     """Record how a complaint in the user's scope was handled (audited)."""
     deps = request.app[DEPS]
-    raw = request.match_info["complaint_id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise InvalidInput(f"投诉编号应为数字，而不是 {raw!r}")
+    complaint_id = path_id(request, "complaint_id", "投诉编号")
     form = await form_of(request)
     resolution = str(form.get("resolution", ""))[:2000]
     user = current_user(request)
     async with deps.db.transaction() as session:
-        await check_complaint(session, user_scope(request), int(raw))
+        await check_complaint(session, user_scope(request), complaint_id)
         await service.close_complaint(
             session,
-            int(raw),
+            complaint_id,
             resolution=resolution,
             actor=f"bureau:{user.username}",
             now=now(request),

@@ -25,7 +25,7 @@ from web.console.common import chosen_scope
 from web.deps import DEPS
 from web.exports import FORMATS, download
 from web.pages import render
-from web.params import choice, day, form_of, month, number, text
+from web.params import choice, day, form_of, month, number, path_id, text
 
 SOURCE_LABELS = {"chat": "私聊", "group": "群聊", "web": "后台", "import": "导入"}
 FIELD_LABELS = {
@@ -229,10 +229,7 @@ async def entry_page(request: web.Request) -> web.Response:
 
 
 def _entry_id(request: web.Request) -> int:
-    raw = request.match_info["entry_id"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
-        raise InvalidInput(f"日志编号应为数字，而不是 {raw!r}")
-    return int(raw)
+    return path_id(request, "entry_id", "日志编号")
 
 
 async def entry_update(request: web.Request) -> web.Response:
