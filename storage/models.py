@@ -114,7 +114,12 @@ class SeenRoom(SQLModel, table=True):
 class Question(SQLModel, table=True):
     """A villager's question ticket; ``text`` is stored with ID and phone numbers masked."""
 
-    __table_args__ = (Index("ix_question_status_asked", "status", "asked_at"),)
+    __table_args__ = (
+        Index("ix_question_status_asked", "status", "asked_at"),
+        # a villager's tickets: the line that continues one, the first of the day (issue 12:
+        # without it each question scanned every ticket ever asked)
+        Index("ix_question_asker_asked", "asker_id", "asked_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     village_id: str = Field(foreign_key="village.id", index=True, max_length=64)
     group_id: str | None = Field(default=None, max_length=128)
