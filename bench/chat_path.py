@@ -1,7 +1,9 @@
 """The chat pipeline in one process (issue 12): each villager question goes through the
 dispatcher (dedup, classifier, ticket, replies in the outbox, one transaction) and the
-relay delivers the replies; latency per message, SQL statements and commits per message,
-side by side with one bare ORM transaction on the same database in the same run.
+relay delivers the replies; latency per message (until its reply is delivered), SQL
+statements and commits per message, for one villager at a time and for ``--clients`` at
+once (where group commit shares transactions), side by side with one bare ORM transaction
+on the same database in the same run.
 
     .venv/bin/python bench/chat_path.py --url sqlite:///var/chat-bench.db --messages 2000
 
@@ -77,8 +79,43 @@ async def bare(db: Database, count: int) -> float:
     return (time.perf_counter() - began) / count * 1000
 
 
-async def run(url: str, count: int) -> list[str]:
-    """Prepare, then the pipeline and the bare transaction."""
+def question(n: int) -> IncomingMessage:
+    """The ``n``-th villager question (one villager each, all in the bench's group)."""
+    return IncomingMessage(
+        channel="bench",
+        sender_id=f"villager{n}",
+        sender_name=f"村民{n}",
+        text=QUESTIONS[n % len(QUESTIONS)],
+        sent_at=datetime.now(UTC),
+        group_id=GROUP,
+        message_id=f"m{n}",
+        instance="bench",
+    )
+
+
+async def pipeline(
+    dispatcher: Dispatcher, relay: OutboxRelay, first: int, count: int, clients: int
+) -> tuple[float, list[float]]:
+    """``count`` questions from ``clients`` villagers speaking at once, each waiting for
+    its reply to be delivered before the next: elapsed seconds and each latency (ms)."""
+    latencies: list[float] = []
+    numbers = iter(range(first, first + count))
+
+    async def client() -> None:
+        for n in numbers:
+            t = time.perf_counter()
+            await dispatcher.handle(question(n))
+            await relay.drain()
+            latencies.append((time.perf_counter() - t) * 1000)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return time.perf_counter() - began, latencies
+
+
+async def run(url: str, count: int, clients: int) -> list[str]:
+    """Prepare, then the pipeline one villager at a time, ``clients`` at once, and the
+    bare transaction."""
     await prepare(url)
     settings = Settings(mode="development", database_url=url)
     db = Database(url)
@@ -86,34 +123,22 @@ async def run(url: str, count: int) -> list[str]:
     sink = Sink()
     relay = OutboxRelay(db, ["bench"], sink)
     counter = Counter(db)
-    latencies: list[float] = []
-    began = time.perf_counter()
-    for n in range(count):
-        message = IncomingMessage(
-            channel="bench",
-            sender_id=f"villager{n}",
-            sender_name=f"村民{n}",
-            text=QUESTIONS[n % len(QUESTIONS)],
-            sent_at=datetime.now(UTC),
-            group_id=GROUP,
-            message_id=f"m{n}",
-            instance="bench",
-        )
-        t = time.perf_counter()
-        await dispatcher.handle(message)
-        await relay.drain()
-        latencies.append((time.perf_counter() - t) * 1000)
-    elapsed = time.perf_counter() - began
-    statements, commits = counter.statements, counter.commits
+    lines = [f"backend {url.split(':', 1)[0]}: {count} questions per run"]
+    first = 0
+    for crowd in dict.fromkeys((1, clients)):
+        statements, commits, sent = counter.statements, counter.commits, sink.sent
+        elapsed, latencies = await pipeline(dispatcher, relay, first, count, crowd)
+        first += count
+        lines += [
+            f"{crowd:3d} at once: {count / elapsed:7.0f} msg/s  p50 "
+            f"{statistics.median(latencies):6.2f} ms  p99 {percentile(latencies, 0.99):6.2f} ms"
+            f"  {(counter.statements - statements) / count:5.1f} statements"
+            f"  {(counter.commits - commits) / count:4.2f} commits per message"
+            f"  ({sink.sent - sent} replies)",
+        ]
     floor = await bare(db, 500)
     await db.dispose()
-    return [
-        f"backend {url.split(':', 1)[0]}: {count} questions, {sink.sent} replies delivered",
-        f"pipeline: {count / elapsed:7.0f} msg/s  p50 {statistics.median(latencies):6.2f} ms"
-        f"  p99 {percentile(latencies, 0.99):6.2f} ms",
-        f"per message: {statements / count:5.1f} SQL statements, {commits / count:4.2f} commits",
-        f"bare ORM transaction (insert + commit): {floor:6.2f} ms",
-    ]
+    return [*lines, f"bare ORM transaction (insert + commit): {floor:6.2f} ms"]
 
 
 def main() -> None:
@@ -121,10 +146,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="sqlite:///var/chat-bench.db")
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=50, help="villagers speaking at once")
     args = parser.parse_args()
     if args.url.startswith("sqlite:///"):
         Path(args.url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    for line in asyncio.run(run(args.url, args.messages)):
+    for line in asyncio.run(run(args.url, args.messages, args.clients)):
         print(line)
 
 

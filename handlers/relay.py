@@ -81,20 +81,38 @@ class OutboxRelay:
         self.lease = lease
         self.clock = clock
         self._draining = asyncio.Lock()
+        self._next: asyncio.Future[int] | None = None  # the drain the next callers share
         self._next_expiry_check: datetime | None = None
         # a batch's last send must come well within the lease of its claim
         per_send = pace_seconds + pace_jitter_seconds + 1.0
-        paced = pace_seconds or pace_jitter_seconds
-        self.batch = max(1, int(lease.total_seconds() / (4 * per_send))) if paced else BATCH
+        self.batch = max(1, int(lease.total_seconds() / (4 * per_send))) if self.paced else BATCH
 
     async def drain(self) -> int:
-        """Deliver every due message now; returns how many were delivered.
+        """Deliver every message due when it was called; returns how many a drain
+        delivered.
 
-        One drain at a time per relay (the claims make that safe anyway; the lock keeps
-        a view's drain and the background loop from racing for nothing).
+        One drain at a time per relay (the claims make that safe anyway; the lock keeps a
+        view's drain and the background loop from racing for nothing). Callers that come
+        while a drain runs share the next one (issue 12): it starts after their rows
+        were committed, so it sees them, and a crowd of callers costs one drain, not one
+        each.
         """
-        async with self._draining:
-            return await self._drain()
+        shared = self._next
+        if shared is not None:
+            return await asyncio.shield(shared)
+        shared = self._next = asyncio.get_running_loop().create_future()
+        try:
+            async with self._draining:
+                self._next = None  # who comes from now on may need rows this one misses
+                delivered = await self._drain()
+        except BaseException as err:
+            self._next = None if self._next is shared else self._next
+            if not shared.done():
+                shared.set_exception(err)
+                shared.exception()  # retrieved: the sharers (if any) raise it, no warning
+            raise
+        shared.set_result(delivered)
+        return delivered
 
     async def idle(self) -> None:
         """Return once no drain is under way (a channel closing waits for its last send)."""
@@ -107,18 +125,37 @@ class OutboxRelay:
         while claims := await outbox.claim_batch(
             self.db, self.channels, self.clock(), self.lease, limit=self.batch
         ):
-            for i, claim in enumerate(claims):
-                try:
-                    if await self._send(claim):
-                        delivered += 1
-                except TransportUnavailable as err:
-                    log.info("transport unavailable (%s); delivery paused", err)
-                    for held in claims[i:]:
-                        await outbox.release(self.db, held)
-                    return delivered
+            sent: list[outbox.Claim] = []
+            try:
+                for i, claim in enumerate(claims):
+                    try:
+                        if await self._send(claim):
+                            sent.append(claim)
+                    except TransportUnavailable as err:
+                        log.info("transport unavailable (%s); delivery paused", err)
+                        for held in claims[i:]:
+                            await outbox.release(self.db, held)
+                        return delivered + len(sent)
+            finally:
+                await self._mark_sent(sent)
+            delivered += len(sent)
             if len(claims) < self.batch:
                 break  # nothing more was due: no empty claim transaction to find that out
         return delivered
+
+    @property
+    def paced(self) -> bool:
+        """True when sends are spaced (a chat service's rate limit)."""
+        return bool(self.pace_seconds or self.pace_jitter_seconds)
+
+    async def _mark_sent(self, sent: list[outbox.Claim]) -> None:
+        """Record the deliveries of an unpaced batch in one transaction (a paced relay
+        marked each right after its send: a second between sends, one commit is cheap)."""
+        if not sent or self.paced:
+            return
+        lapsed = await outbox.mark_sent_many(self.db, sent, self.clock())
+        for row_id in lapsed:
+            log.warning("outbox message %s was sent after its claim lapsed", row_id)
 
     async def _expire_now_and_then(self) -> None:
         """Look for dead senders' rows at most every quarter lease (not on every drain)."""
@@ -152,10 +189,12 @@ class OutboxRelay:
             log.warning("delivery of outbox message %s failed: %s", claim.row.id, err)
             await outbox.mark_failed(self.db, claim, repr(err), self.clock())
             return False
+        if not self.paced:
+            return True  # marked with the rest of its batch, see _mark_sent
         if not await outbox.mark_sent(self.db, claim, self.clock()):
             log.warning("outbox message %s was sent after its claim lapsed", claim.row.id)
-        if self.pace_seconds or self.pace_jitter_seconds:  # chat services ban machine rhythm
-            await asyncio.sleep(self.pace_seconds + random.uniform(0, self.pace_jitter_seconds))
+        # chat services ban machine rhythm
+        await asyncio.sleep(self.pace_seconds + random.uniform(0, self.pace_jitter_seconds))
         return True
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:

@@ -1,8 +1,9 @@
 """The durable outbox: what the bot sends is written first, delivered after commit.
 
-Delivery is a claim, not a read. A relay claims one due row at a time (an atomic
-conditional UPDATE; PostgreSQL skips rows another relay holds), sends it, then marks it
-sent. A claim carries a lease: a row still unsent when its lease has run out belonged
+Delivery is a claim, not a read. A relay claims a batch of due rows (an atomic
+conditional UPDATE; PostgreSQL skips rows another relay holds), sends them, and marks
+them sent: a paced relay each right after its send, an unpaced one (whose sends take
+milliseconds) the whole batch in one transaction. A claim carries a lease: a row still unsent when its lease has run out belonged
 to a sender that died or hung mid-send, so it may or may not have reached the chat. It
 is marked *uncertain* and reported, never sent again blindly (a duplicated WeChat
 message is worse than a reported one). A send that failed for sure is released with a
@@ -102,9 +103,9 @@ async def claim_batch(
     limit: int = 20,
 ) -> list[Claim]:
     """Claim up to ``limit`` of the oldest due rows of ``channels`` in one transaction, in
-    id order (issue 12: one claim per batch, not per message). Each row is still marked
-    sent on its own, right after its send, so a crash leaves at most the row in flight
-    unmarked (reported uncertain, never resent)."""
+    id order (issue 12: one claim per batch, not per message). A crash before a row is
+    marked sent leaves it unmarked: reported uncertain when its lease runs out, never
+    resent."""
     token = uuid.uuid4().hex
     due = (
         select(OutboxMessage.id)
@@ -145,6 +146,27 @@ async def mark_sent(db: Database, claim: Claim, when: datetime) -> bool:
             .values(sent_at=when, lease_until=None, uncertain_at=None)
         )
     return bool(result.rowcount)
+
+
+async def mark_sent_many(db: Database, claims: Sequence[Claim], when: datetime) -> list[int]:
+    """Record the deliveries of several claims in one transaction (an unpaced relay's
+    batch, issue 12); the ids it could not mark, their claim lost meanwhile."""
+    by_token: dict[str, list[int]] = {}
+    for claim in claims:
+        if claim.row.id is not None:
+            by_token.setdefault(claim.token, []).append(claim.row.id)
+    marked: set[int] = set()
+    async with db.transaction() as session:
+        for token, ids in by_token.items():
+            result = await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(ids), col(OutboxMessage.claim_token) == token)
+                .values(sent_at=when, lease_until=None, uncertain_at=None)
+                .returning(col(OutboxMessage.id))
+                .execution_options(synchronize_session=False)
+            )
+            marked.update(i for i in result.scalars() if i is not None)
+    return sorted(i for ids in by_token.values() for i in ids if i not in marked)
 
 
 async def mark_failed(db: Database, claim: Claim, error: str, when: datetime) -> None:

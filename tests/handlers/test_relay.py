@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from handlers.ports import OutgoingMessage, Target
@@ -117,3 +118,89 @@ async def test_polling_loop_survives_a_failed_drain(
     await queue(db, "一")
     await run_until_delivered(OutboxRelay(db, ["test"], transport), transport)
     assert (failures, transport.texts()) == ([], ["一"])
+
+
+def commits_of(db: Database) -> list[int]:
+    """A one-item list counting the engine's commits from now on."""
+    seen = [0]
+
+    def commit(*_: Any) -> None:
+        seen[0] += 1
+
+    event.listen(db.engine.sync_engine, "commit", commit)
+    return seen
+
+
+async def test_callers_during_a_drain_share_the_next_one(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport = SlowTransport()
+    relay = OutboxRelay(db, ["test"], transport)
+    claims = [0]
+    real_claim = outbox.claim_batch
+
+    async def counted(*args: Any, **kwargs: Any) -> list[outbox.Claim]:
+        claims[0] += 1
+        return await real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "claim_batch", counted)
+    await queue(db, "一")
+    first = asyncio.ensure_future(relay.drain())
+    await asyncio.sleep(0.005)  # the first drain is sending 一
+    await queue(db, "二")  # committed before the crowd calls: the drain they share sees it
+    crowd = await asyncio.gather(*(relay.drain() for _ in range(20)))
+    assert await first == 1
+    assert crowd == [1] * 20  # each was told what the drain it waited for delivered
+    assert claims[0] == 2  # one claim for the first drain, one for the twenty
+    assert transport.texts() == ["一", "二"]
+
+
+async def test_an_unpaced_batch_is_marked_sent_in_one_transaction(db: Database) -> None:
+    await queue(db, *"一二三四五")
+    commits = commits_of(db)
+    assert await OutboxRelay(db, ["test"], RecordingTransport()).drain() == 5
+    # the first drain's look for dead senders, the claim and the marks (was seven)
+    assert commits[0] == 3
+    async with db.read() as s:
+        rows = list(await s.exec(select(OutboxMessage)))
+    assert all(r.sent_at is not None and r.lease_until is None for r in rows)
+
+
+async def test_a_paced_relay_marks_each_send_at_once(db: Database) -> None:
+    await queue(db, "一", "二")
+    commits = commits_of(db)
+    relay = OutboxRelay(db, ["test"], RecordingTransport(), pace_seconds=0.001)
+    assert await relay.drain() == 2
+    assert commits[0] == 4  # the dead-sender check, the claim, one mark after each send
+
+
+class DiesAfter(RecordingTransport):
+    """Delivers ``alive`` messages, then the process 'dies' in the middle of a send."""
+
+    def __init__(self, alive: int) -> None:
+        super().__init__()
+        self.alive = alive
+
+    async def deliver(self, message: OutgoingMessage) -> None:
+        """Record, or die."""
+        if len(self.sent) == self.alive:
+            raise KeyboardInterrupt("killed mid-send")
+        await super().deliver(message)
+
+
+async def test_a_death_mid_batch_marks_what_went_out_and_never_resends_the_rest(
+    db: Database,
+) -> None:
+    await queue(db, "一", "二", "三")
+    now = datetime.now(UTC)
+    with pytest.raises(KeyboardInterrupt):
+        await OutboxRelay(db, ["test"], DiesAfter(1), clock=lambda: now).drain()
+    later = now + outbox.DEFAULT_LEASE + timedelta(seconds=1)
+    transport = RecordingTransport()
+    assert await OutboxRelay(db, ["test"], transport, clock=lambda: later).drain() == 0
+    assert transport.sent == []  # 二 (in flight) and 三 (claimed) are never sent blindly
+    async with db.read() as s:
+        rows = {r.text: r for r in await s.exec(select(OutboxMessage))}
+    assert rows["一"].sent_at is not None
+    assert rows["二"].uncertain_at is not None
+    assert rows["三"].uncertain_at is not None
