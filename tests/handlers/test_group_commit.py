@@ -5,7 +5,6 @@ rolled back alone; a batch that fails as a whole is handled again message by mes
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from sqlalchemy import event, func
@@ -22,18 +21,7 @@ from storage.db import Database, Session
 from storage.errors import InvalidInput
 from storage.models import InboundMessage, Question
 from tests.fakes import RecordingTransport, village_language
-from tests.handlers.conftest import Say
-
-
-def commits_of(db: Database) -> list[int]:
-    """A one-item list counting the engine's commits from now on."""
-    seen = [0]
-
-    def commit(*_: Any) -> None:
-        seen[0] += 1
-
-    event.listen(db.engine.sync_engine, "commit", commit)
-    return seen
+from tests.handlers.conftest import Say, commits_of
 
 
 def tripwire() -> Router:

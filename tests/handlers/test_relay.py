@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from handlers.ports import OutgoingMessage, Target
@@ -16,6 +15,7 @@ from storage.db import Database
 from storage.models import OutboxMessage
 from storage.services import outbox
 from tests.fakes import RecordingTransport
+from tests.handlers.conftest import commits_of
 
 
 async def queue(db: Database, *texts: str, key: str | None = None) -> None:
@@ -118,17 +118,6 @@ async def test_polling_loop_survives_a_failed_drain(
     await queue(db, "一")
     await run_until_delivered(OutboxRelay(db, ["test"], transport), transport)
     assert (failures, transport.texts()) == ([], ["一"])
-
-
-def commits_of(db: Database) -> list[int]:
-    """A one-item list counting the engine's commits from now on."""
-    seen = [0]
-
-    def commit(*_: Any) -> None:
-        seen[0] += 1
-
-    event.listen(db.engine.sync_engine, "commit", commit)
-    return seen
 
 
 async def test_callers_during_a_drain_share_the_next_one(
