@@ -85,8 +85,11 @@ class Assignment(SQLModel, table=True):
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
     @classmethod
-    def overlapping(cls, first: date, last: date) -> ColumnElement[bool]:
-        """SQL: the assignment covers some day from ``first`` to ``last`` (inclusive)."""
+    def overlapping(
+        cls, first: date | ColumnElement[date], last: date | ColumnElement[date]
+    ) -> ColumnElement[bool]:
+        """SQL: the assignment covers some day from ``first`` to ``last`` (inclusive);
+        either may be a bound parameter of a prebuilt statement."""
         return and_(
             or_(col(cls.start).is_(None), col(cls.start) <= last),
             or_(col(cls.end).is_(None), col(cls.end) >= first),

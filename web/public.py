@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from aiohttp import web
@@ -155,6 +156,7 @@ async def _card(
 
 
 PAGES_KEPT = 4096  # rendered pages without a card, per process (~40 KB each at most)
+PAGE, FRAGMENT = "page", "fragment"  # what a kept rendering is: a whole page or a piece
 
 
 class DirectoryCache:
@@ -168,29 +170,45 @@ class DirectoryCache:
         self.checked = 0.0
         self.lock = asyncio.Lock()
         self.pages_kept = pages
-        self._pages: OrderedDict[tuple[tuple[int, ...], str], str] = OrderedDict()
+        self._pages: OrderedDict[tuple[tuple[int, ...], str, str], str] = OrderedDict()
 
     def form(
         self, version: tuple[int, ...], found: Lookup, q: str, templates: jinja2.Environment
     ) -> Markup:
-        """The lookup form for these choices, rendered once per roster version (its
-        county list is long: re-rendering it for every card was a quarter of the CPU)."""
-        key = (version, f"form:{found.county_id}:{found.town_id}:{q}")
+        """The lookup form for these choices. Its option lists are long (a province has
+        hundreds of counties) and depend on the roster and the choice alone: each is
+        rendered once per roster version and choice, the short rest per request
+        (re-rendering the lists for every card was a sixth of the CPU, issue 12)."""
+        options: Any = templates.get_template("public_options.html").module  # its macros
+        counties = self._fragment(
+            version,
+            f"counties:{found.county_id}",
+            lambda: options.county_options(found.counties, found.county_id),
+        )
+        towns = self._fragment(
+            version,
+            f"towns:{found.county_id}:{found.town_id}",
+            lambda: options.town_options(found.towns, found.county_id, found.town_id),
+        )
+        html = templates.get_template("public_form.html").render(
+            county_options=counties, town_options=towns, q=q
+        )
+        return Markup(html)
+
+    def _fragment(self, version: tuple[int, ...], name: str, render: Callable[[], str]) -> Markup:
+        """A piece of a page, rendered once per roster version (kept beside the pages)."""
+        key = (version, FRAGMENT, name)
         html = self._pages.get(key)
         if html is None:
-            html = templates.get_template("public_form.html").render(
-                counties=found.counties,
-                towns=found.towns,
-                county_id=found.county_id,
-                town_id=found.town_id,
-                q=q,
-            )
-            self.keep(*key, html)
+            html = str(render())
+            self._keep(key, html)
+        else:
+            self._pages.move_to_end(key)
         return Markup(html)
 
     def page(self, version: tuple[int, ...], query: str) -> str | None:
         """A page rendered for this roster version and query string, if kept."""
-        key = (version, query)
+        key = (version, PAGE, query)
         html = self._pages.get(key)
         if html is not None:
             self._pages.move_to_end(key)
@@ -199,14 +217,31 @@ class DirectoryCache:
     def keep(self, version: tuple[int, ...], query: str, html: str) -> None:
         """Keep a rendered page (the least recently used go first; an old version's
         pages are never asked for again and age out)."""
-        self._pages[(version, query)] = html
+        self._keep((version, PAGE, query), html)
+
+    def _keep(self, key: tuple[tuple[int, ...], str, str], html: str) -> None:
+        self._pages[key] = html
         while len(self._pages) > self.pages_kept:
             self._pages.popitem(last=False)
 
-    async def get(self, session: Session) -> public.Directory:
-        """The current directory."""
+    def fresh(self) -> public.Directory | None:
+        """The directory, when it was checked recently enough to serve without asking the
+        database (None: :meth:`get` must check it)."""
         if self.directory is not None and time.monotonic() - self.checked < self.seconds:
             return self.directory
+        return None
+
+    def kept_page(self, query: str) -> str | None:
+        """A page kept for this query string of the fresh directory: served without a
+        database session (four requests in five on a busy public page)."""
+        directory = self.fresh()
+        return self.page(directory.version, query) if directory is not None else None
+
+    async def get(self, session: Session) -> public.Directory:
+        """The current directory."""
+        fresh = self.fresh()
+        if fresh is not None:
+            return fresh
         async with self.lock:
             if self.directory is None or time.monotonic() - self.checked >= self.seconds:
                 version = await public.directory_version(session)
@@ -227,10 +262,13 @@ async def index(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
     cache = request.app[DIRECTORY]
     user = request.get(USER, None)
-    async with deps.db.read() as session:
+    # a page without a card depends on the roster alone: served as rendered before
+    cacheable = user is None and form.village is None
+    page = cache.kept_page(request.query_string) if cacheable else None
+    if page is not None:
+        return web.Response(text=page, content_type="text/html")
+    async with deps.db.glance() as session:  # the directory is cached; a card's reads are live
         directory = await cache.get(session)
-        # a page without a card depends on the roster alone: served as rendered before
-        cacheable = user is None and form.village is None
         page = cache.page(directory.version, request.query_string) if cacheable else None
         if page is not None:
             return web.Response(text=page, content_type="text/html")

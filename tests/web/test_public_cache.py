@@ -12,7 +12,7 @@ from storage.db import Database
 from storage.services import public
 from tests.web.test_public import add_place
 from web.app import create_app
-from web.public import DIRECTORY, DirectoryCache
+from web.public import DIRECTORY, PAGE, DirectoryCache
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ async def test_pages_without_a_card_are_kept_until_the_roster_changes(
         cache = app[DIRECTORY]
 
         def pages() -> int:
-            return sum(not query.startswith("form:") for _, query in cache._pages)
+            return sum(kind == PAGE for _, kind, _ in cache._pages)
 
         assert pages() == 1
         assert first == await (await client.get("/", params={"q": "村"})).text()
