@@ -2,7 +2,7 @@
 clients at once, side by side with a static file from the same server in the same run.
 
     .venv/bin/python bench/province.py --size guangdong --url postgresql://postgres@127.0.0.1/prov
-    .venv/bin/python bench/public_page.py --url postgresql://postgres@127.0.0.1/prov
+    .venv/bin/python bench/public_page.py --url postgresql://postgres@127.0.0.1/prov [--workers 2]
 
 Each client asks in turn: the first page, a county's page, a town's page, a search by name
 and a village's card, ``--requests`` in all; latencies are measured from the client side.
@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -93,7 +94,8 @@ async def run(args: argparse.Namespace) -> list[str]:
     static, static_errors = await load(base, ["/static/style.css"] * args.requests, args.clients)
     static_s = time.perf_counter() - began
     return [
-        f"{args.clients} clients, {args.requests} requests each run, {args.villages:,} villages",
+        f"{args.clients} clients, {args.requests} requests each run, {args.villages:,} villages,"
+        f" {args.workers} page process(es)",
         summary("public page mix", page, page_errors, page_s),
         summary("static file", static, static_errors, static_s),
     ]
@@ -107,10 +109,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--villages", type=int, default=26_000)
     parser.add_argument("--counties", type=int, default=260)
+    parser.add_argument("--workers", type=int, default=1, help="vcbot serve --workers")
     args = parser.parse_args()
-    env = {**os.environ, "VCBOT_DATABASE_URL": args.url, "VCBOT_MODE": "development"}
+    env = {**os.environ, "VCBOT_DATABASE_URL": args.url, "VCBOT_MODE": "production"}
+    env["VCBOT_SECRET_KEY"] = secrets.token_hex(32)
+    workers = ["--workers", str(args.workers)] if args.workers > 1 else []
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/vcbot"), "serve", "--port", str(PORT), "--no-reminders"],
+        [str(ROOT / ".venv/bin/vcbot"), "serve", "--port", str(PORT), "--no-reminders", *workers],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
+import os
+import signal
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
@@ -30,6 +33,7 @@ from web.simulator.hub import SimulatorHub
 log = logging.getLogger(__name__)
 RELAY_POLL_SECONDS = 1.0
 LEADER_RETRY_SECONDS = 5.0  # a standby process takes over this soon after the leader dies
+HELPER_STOP_SECONDS = 10.0  # a page process's grace to finish its requests on shutdown
 
 
 def simulator_channel(db: Database, settings: Settings, dispatcher: Dispatcher) -> Simulator:
@@ -127,12 +131,59 @@ async def _lead_scheduler(
 
 
 def serve_forever(
-    settings: Settings, host: str, port: int, *, reminders: bool = True, wechat: bool = False
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    reminders: bool = True,
+    wechat: bool = False,
+    workers: int = 1,
 ) -> None:
-    """Serve until interrupted."""
+    """Serve until interrupted. With ``workers`` > 1 (production only, checked by the
+    command) the pages are served by that many processes on one port, the kernel sharing
+    out the connections (``SO_REUSEPORT``); this process alone runs the channels and
+    takes part in the reminder scheduler's election."""
     note = "，提醒已启用" if reminders else ""
     note += f"，微信渠道：{settings.wechat.endpoint}" if wechat else ""
+    note += f"，{workers} 个网页进程" if workers > 1 else ""
     sim = "（聊天模拟器：/simulator）" if settings.mode != "production" else ""
     print(f"网页已启动：http://{host}:{port}/  {sim}{note}", flush=True)
     app = build_web_app(settings, reminders=reminders, wechat=wechat)
-    web.run_app(app, host=host, port=port, print=None)
+    if workers <= 1:
+        web.run_app(app, host=host, port=port, print=None)
+        return
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no forked loop or pool
+    helpers = [
+        spawn.Process(target=serve_pages, args=(settings, host, port, os.getpid()), daemon=True)
+        for _ in range(workers - 1)
+    ]
+    for helper in helpers:
+        helper.start()
+    try:
+        web.run_app(app, host=host, port=port, print=None, reuse_port=True)
+    finally:
+        for helper in helpers:
+            helper.terminate()
+        for helper in helpers:
+            helper.join(HELPER_STOP_SECONDS)
+
+
+def serve_pages(settings: Settings, host: str, port: int, parent: int) -> None:
+    """A helper process of ``vcbot serve --workers``: the pages only (no channel, no
+    reminders), on the shared port, until its parent stops or dies."""
+    app = build_web_app(settings, reminders=False, wechat=False)
+
+    async def orphan_watch(_: web.Application) -> AsyncIterator[None]:
+        async def watch() -> None:
+            # nothing tells a child of its parent's death: it is polled
+            while os.getppid() == parent:  # noqa: ASYNC110
+                await asyncio.sleep(1)
+            log.warning("vcbot serve (pid %d) is gone: this page process stops", parent)
+            os.kill(os.getpid(), signal.SIGTERM)  # run_app's own orderly shutdown
+
+        task = asyncio.create_task(watch())
+        yield
+        task.cancel()
+
+    app.cleanup_ctx.append(orphan_watch)
+    web.run_app(app, host=host, port=port, print=None, reuse_port=True)

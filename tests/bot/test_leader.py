@@ -9,9 +9,14 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
 from bot.leader import FileLock
 
 VCBOT = str(Path(sys.executable).with_name("vcbot"))
@@ -129,3 +134,80 @@ async def test_a_lost_lock_stops_the_scheduler_and_leading_resumes() -> None:
     assert events[:3] == ["start", "stop", "start"]  # the failed try did not end leading
     assert events[-1] == "stop"  # stopped before the lock was let go
     assert not lock.held
+
+
+def children_of(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (from /proc)."""
+    found = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in found.read_text().split()] if found.exists() else []
+
+
+def pages_answer(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+def test_workers_share_the_port_and_stop_with_the_server(db_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "VCBOT_DATABASE_URL": db_url, "VCBOT_MODE": "production"}
+    env |= {"VCBOT_SECRET_KEY": "k3" * 24, "VCBOT_CONFIG": str(tmp_path / "absent.toml")}
+    port = free_port()
+    command = [VCBOT, "serve", "--port", str(port), "--workers", "3", "--no-reminders"]
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        assert wait_for(lambda: len(children_of(server.pid)) >= 2, 30), log.read_text()
+        helpers = children_of(server.pid)
+        assert wait_for(lambda: pages_answer(port), 30), log.read_text()
+        assert all(pages_answer(port) for _ in range(20))  # whichever process takes it
+        assert "3 个网页进程" in log.read_text(encoding="utf-8")
+        server.send_signal(signal.SIGINT)
+        assert server.wait(30) == 0
+        assert wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in helpers), 15)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+def test_page_workers_stop_when_the_server_is_killed(db_url: str, tmp_path: Path) -> None:
+    env = {**os.environ, "VCBOT_DATABASE_URL": db_url, "VCBOT_MODE": "production"}
+    env |= {"VCBOT_SECRET_KEY": "k3" * 24, "VCBOT_CONFIG": str(tmp_path / "absent.toml")}
+    port = free_port()
+    command = [VCBOT, "serve", "--port", str(port), "--workers", "2", "--no-reminders"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        assert wait_for(lambda: len(children_of(server.pid)) >= 1, 30)
+        assert wait_for(lambda: pages_answer(port), 30)
+        helpers = children_of(server.pid)
+        server.kill()  # no chance to stop its helpers: they notice and stop themselves
+        server.wait()
+        assert wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in helpers), 15)
+        assert not pages_answer(port)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
+@pytest.mark.parametrize("mode", ["development", "demo"])
+def test_workers_are_refused_outside_production(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mode: str
+) -> None:
+    monkeypatch.setenv("VCBOT_MODE", mode)
+    monkeypatch.setenv("VCBOT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("VCBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    out = CliRunner().invoke(main, ["serve", "--workers", "2"])
+    assert out.exit_code == 1
+    assert "只用于生产模式" in out.stderr
+    assert "--workers" in out.stderr
+    assert not (tmp_path / "x.db").exists()  # refused before touching anything
+
+
+def test_workers_must_be_a_positive_count() -> None:
+    out = CliRunner().invoke(main, ["serve", "--workers", "0"])
+    assert out.exit_code == 2
+    assert "--workers" in out.stderr
