@@ -9,9 +9,18 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import aiosqlite
-from sqlalchemy import Connection, Engine, Executable, create_engine, event
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Engine,
+    Executable,
+    bindparam,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import DatabaseURLError
@@ -280,3 +289,11 @@ async def fetch_rows(
     columns, never whole rows (issue 12)."""
     connection = await session.connection()
     return list((await connection.execute(stmt, params)).all())
+
+
+def param(column: Any, name: str | None = None) -> BindParameter[Any]:
+    """A bound parameter typed like ``column`` (an ORM attribute), named after it unless
+    ``name`` says otherwise: for statements built once and run with values (issue 12),
+    where a TypeDecorator such as AwareDateTime must still see every value."""
+    attribute: Any = col(column)  # an InstrumentedAttribute: its key and its type
+    return bindparam(name or attribute.key, type_=attribute.type)

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import param
 from storage.errors import Conflict, Forbidden, NotFound
 from storage.models import (
     Assignment,
@@ -32,12 +33,35 @@ class VillagePlace:
     county: str
 
 
+# The chat path's lookups, built once with parameters: building them per message was a
+# good part of its CPU (issue 12).
+_VILLAGE_OF_GROUP = (
+    select(Village)
+    .join(ChatGroup, col(ChatGroup.village_id) == col(Village.id))
+    .where(col(ChatGroup.id) == param(ChatGroup.id, "group_id"))
+)
+_DAY = param(Assignment.start, "day")
+_COUNSEL_OF_VILLAGE = (
+    select(Counsel)
+    .join(Assignment, col(Assignment.counsel_id) == col(Counsel.id))
+    .where(
+        col(Assignment.village_id) == param(Assignment.village_id),
+        Assignment.overlapping(_DAY, _DAY),
+    )
+    .order_by(col(Counsel.trainee), col(Counsel.id))
+)
+_COUNSEL_BY_CHAT_ID = (
+    select(Counsel)
+    .where(col(Counsel.wechat) == param(Counsel.wechat, "chat_id"))
+    .order_by(col(Counsel.id))
+    .limit(1)
+)
+
+
 async def village_of_group(session: AsyncSession, group_id: str) -> Village | None:
     """The village a group is bound to, or None."""
-    group = await session.get(ChatGroup, group_id)
-    if group is None:
-        return None
-    return await session.get(Village, group.village_id)
+    found = await session.exec(_VILLAGE_OF_GROUP, params={"group_id": group_id})
+    return found.first()
 
 
 async def village_by_id(session: AsyncSession, village_id: str) -> Village | None:
@@ -112,16 +136,8 @@ async def bind_group(
 
 async def counsel_of_village(session: AsyncSession, village_id: str, day: date) -> list[Counsel]:
     """The counsel assigned to a village on ``day``, practising lawyers first."""
-    stmt = (
-        select(Counsel)
-        .join(Assignment, col(Assignment.counsel_id) == col(Counsel.id))
-        .where(
-            Assignment.village_id == village_id,
-            Assignment.overlapping(day, day),
-        )
-        .order_by(col(Counsel.trainee), col(Counsel.id))
-    )
-    unique = {c.id: c for c in await session.exec(stmt)}
+    params = {"village_id": village_id, "day": day}
+    unique = {c.id: c for c in await session.exec(_COUNSEL_OF_VILLAGE, params=params)}
     return list(unique.values())
 
 
@@ -166,6 +182,8 @@ async def counsel_by_chat_id(
 ) -> Counsel | None:
     """The counsel whose ``wechat`` is the sender's id or one of its aliases (a WeChat
     contact id or WeChat id: never a display name), if any."""
+    if not aliases:  # the usual case, asked of every message: one prebuilt statement
+        return (await session.exec(_COUNSEL_BY_CHAT_ID, params={"chat_id": sender_id})).first()
     ids = [sender_id, *aliases]
     stmt = select(Counsel).where(col(Counsel.wechat).in_(ids)).order_by(col(Counsel.id))
     return (await session.exec(stmt)).first()

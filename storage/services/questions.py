@@ -10,6 +10,7 @@ from sqlalchemy import delete, func
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import param
 from storage.models import Assignment, Fragment, Question, ServiceLogEntry, SurveyAnswer
 from storage.privacy import mask_personal_numbers
 
@@ -131,6 +132,38 @@ async def still_open(
 
 # --- several lines from one person are one question ----------------------------------------
 
+# The chat path's reads, built once with parameters (issue 12).
+_FRAGMENTS = (
+    select(Fragment.text)
+    .where(
+        col(Fragment.group_id) == param(Fragment.group_id),
+        col(Fragment.sender_id) == param(Fragment.sender_id),
+        col(Fragment.at) >= param(Fragment.at, "since"),
+    )
+    .order_by(col(Fragment.at), col(Fragment.id))
+)
+_CONTINUED = (
+    select(Question)
+    .where(
+        col(Question.group_id) == param(Question.group_id),
+        col(Question.asker_id) == param(Question.asker_id),
+        col(Question.status) == "open",
+        func.coalesce(col(Question.last_part_at), col(Question.asked_at))
+        >= param(Question.asked_at, "since"),
+    )
+    .order_by(col(Question.id).desc())
+    .limit(1)
+)
+_ASKED_BEFORE = (  # any such row will do: no count of them all
+    select(col(Question.id))
+    .where(
+        col(Question.asker_id) == param(Question.asker_id),
+        col(Question.asked_at) >= param(Question.asked_at, "since"),
+        col(Question.id) != param(Question.id, "ticket_id"),
+    )
+    .limit(1)
+)
+
 
 async def keep_fragment(
     session: AsyncSession, group_id: str, sender_id: str, text: str, at: datetime, window: int
@@ -149,13 +182,9 @@ async def take_fragments(
 ) -> list[str]:
     """The person's lines of the last ``window`` seconds in this group, oldest first; they
     are used up (deleted) by being taken."""
-    where = (
-        Fragment.group_id == group_id,
-        Fragment.sender_id == sender_id,
-        col(Fragment.at) >= at - timedelta(seconds=window),
-    )
-    stmt = select(Fragment.text).where(*where).order_by(col(Fragment.at), col(Fragment.id))
-    lines = list(await session.exec(stmt))
+    since = at - timedelta(seconds=window)
+    params = {"group_id": group_id, "sender_id": sender_id, "since": since}
+    lines = list(await session.exec(_FRAGMENTS, params=params))
     if lines:  # nothing to use up (the usual case): no DELETE (expired ones are swept)
         await session.exec(
             delete(Fragment).where(
@@ -171,19 +200,8 @@ async def continued_question(
     """The person's open ticket in this group whose last line came within ``window``
     seconds: a new line from them continues it rather than asking again."""
     since = at - timedelta(seconds=window)
-    last = func.coalesce(col(Question.last_part_at), col(Question.asked_at))
-    stmt = (
-        select(Question)
-        .where(
-            Question.group_id == group_id,
-            Question.asker_id == asker_id,
-            Question.status == "open",
-            last >= since,
-        )
-        .order_by(col(Question.id).desc())
-        .limit(1)
-    )
-    return (await session.exec(stmt)).first()
+    params = {"group_id": group_id, "asker_id": asker_id, "since": since}
+    return (await session.exec(_CONTINUED, params=params)).first()
 
 
 async def add_part(
@@ -203,12 +221,8 @@ async def asked_today_before(
 ) -> bool:
     """True when the person opened another ticket earlier today (any group): the legal
     aid line and the disclaimer were shown to them then."""
-    stmt = select(func.count()).where(
-        Question.asker_id == asker_id,
-        col(Question.asked_at) >= start_of_day,
-        Question.id != ticket_id,
-    )
-    return int((await session.exec(stmt)).one()) > 0
+    params = {"asker_id": asker_id, "since": start_of_day, "ticket_id": ticket_id}
+    return (await session.exec(_ASKED_BEFORE, params=params)).first() is not None
 
 
 # --- the answer as the counsel's evidence (Q12) ----------------------------------------------
