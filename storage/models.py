@@ -122,6 +122,9 @@ class Question(SQLModel, table=True):
         # a villager's tickets: the line that continues one, the first of the day (issue 12:
         # without it each question scanned every ticket ever asked)
         Index("ix_question_asker_asked", "asker_id", "asked_at"),
+        # a villager's open tickets: without it SQLite, with no statistics, read every open
+        # ticket through ix_question_status_asked to find one person's (issue 12)
+        Index("ix_question_asker_status", "asker_id", "status"),
     )
     id: int | None = Field(default=None, primary_key=True)
     village_id: str = Field(foreign_key="village.id", index=True, max_length=64)

@@ -16,14 +16,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import Integer, bindparam, func, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import Database
+from storage.db import Database, param
 from storage.models import InboundMessage, OutboxMessage, utcnow
 
 MAX_ATTEMPTS = 8
@@ -59,12 +61,52 @@ async def enqueue(
         "attempts": 0,
         "last_error": "",
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(OutboxMessage).values(values)
-    if dedup_key is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["dedup_key"])
-    result = await session.exec(stmt.returning(col(OutboxMessage.id)))
+    stmt = _enqueue_statement(session.get_bind().dialect.name, dedup=dedup_key is not None)
+    result = await session.exec(stmt, params=values)
     return result.first() is not None
+
+
+_OUTBOX_COLUMNS = (
+    "channel",
+    "target_kind",
+    "target_id",
+    "text",
+    "mentions",
+    "dedup_key",
+    "not_before",
+    "created_at",
+    "attempts",
+    "last_error",
+)
+
+
+@cache
+def _enqueue_statement(dialect_name: str, *, dedup: bool) -> UpdateBase:
+    """The outbox insert for a backend, built once with parameters (issue 12)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    values = {name: param(getattr(OutboxMessage, name)) for name in _OUTBOX_COLUMNS}
+    stmt = dialect.insert(OutboxMessage).values(values)
+    if dedup:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedup_key"])
+    built: UpdateBase = stmt.returning(col(OutboxMessage.id))
+    return built
+
+
+@cache
+def _seen_statement(dialect_name: str) -> UpdateBase:
+    """The inbound dedup insert for a backend, built once with parameters (issue 12)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    built: UpdateBase = (
+        dialect.insert(InboundMessage)
+        .values(
+            channel=param(InboundMessage.channel),
+            message_id=param(InboundMessage.message_id),
+            received_at=param(InboundMessage.received_at),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+        .returning(col(InboundMessage.message_id))
+    )
+    return built
 
 
 def _claimable() -> ColumnElement[bool]:
@@ -304,11 +346,6 @@ async def first_time_seen(session: AsyncSession, channel: str, message_id: str) 
 
     One ``INSERT … ON CONFLICT DO NOTHING`` (issue 12): the row it returns says whether
     this message is new, with no SELECT first and no SAVEPOINT around it."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (
-        dialect.insert(InboundMessage)
-        .values(channel=channel, message_id=message_id, received_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-        .returning(col(InboundMessage.message_id))
-    )
-    return (await session.exec(stmt)).first() is not None
+    stmt = _seen_statement(session.get_bind().dialect.name)
+    values = {"channel": channel, "message_id": message_id, "received_at": utcnow()}
+    return (await session.exec(stmt, params=values)).first() is not None

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, func
+from sqlalchemy import Integer, and_, bindparam, func
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
+from storage.db import param
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import Visit
 
@@ -23,15 +26,34 @@ async def scheduled_between(
     limit: int | None = None,
 ) -> list[Visit]:
     """Scheduled visits starting in [``start``, ``end``), earliest first."""
+    stmt = _scheduled_statement(village_id is not None, counsel_id is not None, limit is not None)
+    params = {
+        "start": start,
+        "end": end,
+        "village_id": village_id,
+        "counsel_id": counsel_id,
+        "limit": limit,
+    }
+    return list(await session.exec(stmt, params=params))
+
+
+@cache
+def _scheduled_statement(
+    by_village: bool, by_counsel: bool, limited: bool
+) -> SelectOfScalar[Visit]:
+    """:func:`scheduled_between`'s query for the filters given, built once with
+    parameters (the chat path asks it for every question, issue 12)."""
     stmt = select(Visit).where(
-        Visit.status == "scheduled", col(Visit.starts_at) >= start, col(Visit.starts_at) < end
+        col(Visit.status) == "scheduled",
+        col(Visit.starts_at) >= param(Visit.starts_at, "start"),
+        col(Visit.starts_at) < param(Visit.starts_at, "end"),
     )
-    if village_id is not None:
-        stmt = stmt.where(Visit.village_id == village_id)
-    if counsel_id is not None:
-        stmt = stmt.where(Visit.counsel_id == counsel_id)
-    stmt = stmt.order_by(col(Visit.starts_at), col(Visit.id)).limit(limit)
-    return list(await session.exec(stmt))
+    if by_village:
+        stmt = stmt.where(col(Visit.village_id) == param(Visit.village_id))
+    if by_counsel:
+        stmt = stmt.where(col(Visit.counsel_id) == param(Visit.counsel_id))
+    stmt = stmt.order_by(col(Visit.starts_at), col(Visit.id))
+    return stmt.limit(bindparam("limit", type_=Integer)) if limited else stmt
 
 
 # --- the counsel's own schedule, by chat (Q1, issue 10) ------------------------------------
