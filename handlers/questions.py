@@ -204,7 +204,7 @@ async def _open(
     ctx: Context, found: VillagerMessage, text: str | None = None
 ) -> tuple[int, list[Counsel]]:
     c = found.classification
-    q = await questions.open_question(
+    ticket = await questions.open_question(
         ctx.session,
         NewQuestion(
             village_id=found.village.id,
@@ -219,9 +219,8 @@ async def _open(
             message_id=ctx.message.message_id,
         ),
     )
-    assert q.id is not None
     counsel = await directory.counsel_of_village(ctx.session, found.village.id, ctx.today)
-    return q.id, counsel
+    return ticket, counsel
 
 
 def _mentions(counsel: list[Counsel]) -> tuple[list[str], list[str]]:

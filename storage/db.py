@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import aiosqlite
 from sqlalchemy import (
@@ -14,9 +14,11 @@ from sqlalchemy import (
     Connection,
     Engine,
     Executable,
+    Table,
     bindparam,
     create_engine,
     event,
+    inspect,
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -297,3 +299,10 @@ def param(column: Any, name: str | None = None) -> BindParameter[Any]:
     where a TypeDecorator such as AwareDateTime must still see every value."""
     attribute: Any = col(column)  # an InstrumentedAttribute: its key and its type
     return bindparam(name or attribute.key, type_=attribute.type)
+
+
+def table_of(model: type[Any]) -> Table:
+    """The Core table of an ORM model: an insert on the table runs as Core, where one on
+    the entity with a dict of values takes the ORM's bulk path (issue 12: three times the
+    cost of the statement itself)."""
+    return cast(Table, inspect(model).local_table)

@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import Database, param
+from storage.db import Database, param, table_of
 from storage.models import InboundMessage, OutboxMessage, utcnow
 
 MAX_ATTEMPTS = 8
@@ -85,7 +85,9 @@ def _enqueue_statement(dialect_name: str, *, dedup: bool) -> UpdateBase:
     """The outbox insert for a backend, built once with parameters (issue 12)."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     values = {name: param(getattr(OutboxMessage, name)) for name in _OUTBOX_COLUMNS}
-    stmt = dialect.insert(OutboxMessage).values(values)
+    # on the table, not the entity: the ORM would take a dict of values for a bulk insert
+    # and build a new statement each time
+    stmt = dialect.insert(table_of(OutboxMessage)).values(values)
     if dedup:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedup_key"])
     built: UpdateBase = stmt.returning(col(OutboxMessage.id))
@@ -97,7 +99,7 @@ def _seen_statement(dialect_name: str) -> UpdateBase:
     """The inbound dedup insert for a backend, built once with parameters (issue 12)."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     built: UpdateBase = (
-        dialect.insert(InboundMessage)
+        dialect.insert(table_of(InboundMessage))
         .values(
             channel=param(InboundMessage.channel),
             message_id=param(InboundMessage.message_id),
@@ -142,15 +144,15 @@ _CLAIM = (
     .returning(OutboxMessage)  # the claimed rows as they now are: no second read
     .execution_options(synchronize_session=False)
 )
-_MARK_SENT = (
-    update(OutboxMessage)
+_OUTBOX = table_of(OutboxMessage)
+_MARK_SENT = (  # on the table: the ORM's update machinery cost more than the statement
+    update(_OUTBOX)
     .where(
-        col(OutboxMessage.id).in_(bindparam("ids", expanding=True)),
-        col(OutboxMessage.claim_token) == bindparam("token"),
+        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        _OUTBOX.c.claim_token == bindparam("token"),
     )
-    .values(sent_at=bindparam("when"), lease_until=None, uncertain_at=None)
-    .returning(col(OutboxMessage.id))
-    .execution_options(synchronize_session=False)
+    .values(sent_at=param(OutboxMessage.sent_at, "when"), lease_until=None, uncertain_at=None)
+    .returning(_OUTBOX.c.id)
 )
 
 
