@@ -127,14 +127,16 @@ async def run(url: str, count: int, clients: int) -> list[str]:
     first = 0
     for crowd in dict.fromkeys((1, clients)):
         statements, commits, sent = counter.statements, counter.commits, sink.sent
+        cpu = time.process_time()
         elapsed, latencies = await pipeline(dispatcher, relay, first, count, crowd)
+        cpu = (time.process_time() - cpu) / count * 1000
         first += count
         lines += [
             f"{crowd:3d} at once: {count / elapsed:7.0f} msg/s  p50 "
             f"{statistics.median(latencies):6.2f} ms  p99 {percentile(latencies, 0.99):6.2f} ms"
             f"  {(counter.statements - statements) / count:5.1f} statements"
             f"  {(counter.commits - commits) / count:4.2f} commits per message"
-            f"  ({sink.sent - sent} replies)",
+            f"  {cpu:4.2f} ms CPU per message  ({sink.sent - sent} replies)",
         ]
     floor = await bare(db, 500)
     await db.dispose()

@@ -133,18 +133,17 @@ _DUE = (
     .limit(bindparam("limit", type_=Integer))
     .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's write lock serialises
 )
-_CLAIM = (
-    update(OutboxMessage)
-    .where(col(OutboxMessage.id).in_(bindparam("ids", expanding=True)), _claimable())
+_OUTBOX = table_of(OutboxMessage)
+_CLAIM = (  # on the table: the ORM's update machinery cost more than the statement
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _claimable())
     .values(
         claim_token=bindparam("token"),
-        lease_until=bindparam("lease_until"),
-        attempts=OutboxMessage.attempts + 1,
+        lease_until=param(OutboxMessage.lease_until),
+        attempts=_OUTBOX.c.attempts + 1,
     )
-    .returning(OutboxMessage)  # the claimed rows as they now are: no second read
-    .execution_options(synchronize_session=False)
+    .returning(*_OUTBOX.c)  # the claimed rows as they now are: no second read
 )
-_OUTBOX = table_of(OutboxMessage)
 _MARK_SENT = (  # on the table: the ORM's update machinery cost more than the statement
     update(_OUTBOX)
     .where(
@@ -196,8 +195,12 @@ async def claim_batch(
         claimed = await session.exec(
             _CLAIM, params={**due, "ids": ids, "token": token, "lease_until": now + lease}
         )
-        rows = sorted(claimed.scalars(), key=lambda row: row.id or 0)
+        rows = sorted((OutboxMessage(**row._mapping) for row in claimed), key=_by_id)
         return [Claim(row, token) for row in rows]
+
+
+def _by_id(row: OutboxMessage) -> int:
+    return row.id or 0
 
 
 async def mark_sent(db: Database, claim: Claim, when: datetime) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import param, table_of
+from storage.db import fetch_rows, param, table_of
 from storage.models import Assignment, Fragment, Question, ServiceLogEntry, SurveyAnswer
 from storage.privacy import mask_personal_numbers
 
@@ -199,7 +199,7 @@ async def take_fragments(
     are used up (deleted) by being taken."""
     since = at - timedelta(seconds=window)
     params = {"group_id": group_id, "sender_id": sender_id, "since": since}
-    lines = list(await session.exec(_FRAGMENTS, params=params))
+    lines = [text for (text,) in await fetch_rows(session, _FRAGMENTS, params)]
     if lines:  # nothing to use up (the usual case): no DELETE (expired ones are swept)
         await session.exec(
             delete(Fragment).where(
@@ -237,7 +237,7 @@ async def asked_today_before(
     """True when the person opened another ticket earlier today (any group): the legal
     aid line and the disclaimer were shown to them then."""
     params = {"asker_id": asker_id, "since": start_of_day, "ticket_id": ticket_id}
-    return (await session.exec(_ASKED_BEFORE, params=params)).first() is not None
+    return bool(await fetch_rows(session, _ASKED_BEFORE, params))
 
 
 # --- the answer as the counsel's evidence (Q12) ----------------------------------------------
