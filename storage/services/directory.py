@@ -6,9 +6,11 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.db import param
 from storage.errors import Conflict, Forbidden, NotFound
@@ -35,32 +37,43 @@ class VillagePlace:
 
 # The chat path's lookups, built once with parameters: building them per message was a
 # good part of its CPU (issue 12).
-_VILLAGE_OF_GROUP = (
-    select(Village)
-    .join(ChatGroup, col(ChatGroup.village_id) == col(Village.id))
-    .where(col(ChatGroup.id) == param(ChatGroup.id, "group_id"))
-)
-_DAY = param(Assignment.start, "day")
-_COUNSEL_OF_VILLAGE = (
-    select(Counsel)
-    .join(Assignment, col(Assignment.counsel_id) == col(Counsel.id))
-    .where(
-        col(Assignment.village_id) == param(Assignment.village_id),
-        Assignment.overlapping(_DAY, _DAY),
+_VILLAGE_OF_GROUP = cache(  # built on first use
+    lambda: (
+        select(Village)
+        .join(ChatGroup, col(ChatGroup.village_id) == col(Village.id))
+        .where(col(ChatGroup.id) == param(ChatGroup.id, "group_id"))
     )
-    .order_by(col(Counsel.trainee), col(Counsel.id))
 )
-_COUNSEL_BY_CHAT_ID = (
-    select(Counsel)
-    .where(col(Counsel.wechat) == param(Counsel.wechat, "chat_id"))
-    .order_by(col(Counsel.id))
-    .limit(1)
+
+
+@cache
+def _counsel_of_village_statement() -> SelectOfScalar[Counsel]:
+    """:func:`counsel_of_village`'s query, built on first use."""
+    day = param(Assignment.start, "day")
+    return (
+        select(Counsel)
+        .join(Assignment, col(Assignment.counsel_id) == col(Counsel.id))
+        .where(
+            col(Assignment.village_id) == param(Assignment.village_id),
+            Assignment.overlapping(day, day),
+        )
+        .order_by(col(Counsel.trainee), col(Counsel.id))
+    )
+
+
+_COUNSEL_BY_CHAT_ID = cache(  # built on first use
+    lambda: (
+        select(Counsel)
+        .where(col(Counsel.wechat) == param(Counsel.wechat, "chat_id"))
+        .order_by(col(Counsel.id))
+        .limit(1)
+    )
 )
 
 
 async def village_of_group(session: AsyncSession, group_id: str) -> Village | None:
     """The village a group is bound to, or None."""
-    found = await session.exec(_VILLAGE_OF_GROUP, params={"group_id": group_id})
+    found = await session.exec(_VILLAGE_OF_GROUP(), params={"group_id": group_id})
     return found.first()
 
 
@@ -137,7 +150,7 @@ async def bind_group(
 async def counsel_of_village(session: AsyncSession, village_id: str, day: date) -> list[Counsel]:
     """The counsel assigned to a village on ``day``, practising lawyers first."""
     params = {"village_id": village_id, "day": day}
-    unique = {c.id: c for c in await session.exec(_COUNSEL_OF_VILLAGE, params=params)}
+    unique = {c.id: c for c in await session.exec(_counsel_of_village_statement(), params=params)}
     return list(unique.values())
 
 
@@ -183,7 +196,7 @@ async def counsel_by_chat_id(
     """The counsel whose ``wechat`` is the sender's id or one of its aliases (a WeChat
     contact id or WeChat id: never a display name), if any."""
     if not aliases:  # the usual case, asked of every message: one prebuilt statement
-        return (await session.exec(_COUNSEL_BY_CHAT_ID, params={"chat_id": sender_id})).first()
+        return (await session.exec(_COUNSEL_BY_CHAT_ID(), params={"chat_id": sender_id})).first()
     ids = [sender_id, *aliases]
     stmt = select(Counsel).where(col(Counsel.wechat).in_(ids)).order_by(col(Counsel.id))
     return (await session.exec(stmt)).first()

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from types import ModuleType
 
 from sqlalchemy import Integer, bindparam, func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
@@ -83,7 +83,7 @@ _OUTBOX_COLUMNS = (
 @cache
 def _enqueue_statement(dialect_name: str, *, dedup: bool) -> UpdateBase:
     """The outbox insert for a backend, built once with parameters (issue 12)."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    dialect = _dialect(dialect_name)
     values = {name: param(getattr(OutboxMessage, name)) for name in _OUTBOX_COLUMNS}
     # on the table, not the entity: the ORM would take a dict of values for a bulk insert
     # and build a new statement each time
@@ -94,10 +94,22 @@ def _enqueue_statement(dialect_name: str, *, dedup: bool) -> UpdateBase:
     return built
 
 
+def _dialect(name: str) -> ModuleType:
+    """The dialect module with the backend's INSERT … ON CONFLICT, imported when first
+    needed (PostgreSQL's dialects cost a SQLite process 25 ms of start-up)."""
+    if name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite
+
+
 @cache
 def _seen_statement(dialect_name: str) -> UpdateBase:
     """The inbound dedup insert for a backend, built once with parameters (issue 12)."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    dialect = _dialect(dialect_name)
     built: UpdateBase = (
         dialect.insert(table_of(InboundMessage))
         .values(
@@ -126,32 +138,38 @@ def _claimable() -> ColumnElement[bool]:
 # The relay's statements, built once with parameters: building them per batch was half of
 # an unpaced relay's CPU (issue 12). The sessions that run them are new and hold no
 # objects, so the ORM has nothing to synchronise.
-_DUE = (
-    select(OutboxMessage.id)
-    .where(_claimable())
-    .order_by(col(OutboxMessage.id))
-    .limit(bindparam("limit", type_=Integer))
-    .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's write lock serialises
-)
 _OUTBOX = table_of(OutboxMessage)
-_CLAIM = (  # on the table: the ORM's update machinery cost more than the statement
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _claimable())
-    .values(
-        claim_token=bindparam("token"),
-        lease_until=param(OutboxMessage.lease_until),
-        attempts=_OUTBOX.c.attempts + 1,
+_DUE = cache(  # built on first use
+    lambda: (
+        select(OutboxMessage.id)
+        .where(_claimable())
+        .order_by(col(OutboxMessage.id))
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's write lock serialises
     )
-    .returning(*_OUTBOX.c)  # the claimed rows as they now are: no second read
 )
-_MARK_SENT = (  # on the table: the ORM's update machinery cost more than the statement
-    update(_OUTBOX)
-    .where(
-        _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
-        _OUTBOX.c.claim_token == bindparam("token"),
+_CLAIM = cache(  # built on first use; on the table: the ORM's update machinery cost more than the statement
+    lambda: (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _claimable())
+        .values(
+            claim_token=bindparam("token"),
+            lease_until=param(OutboxMessage.lease_until),
+            attempts=_OUTBOX.c.attempts + 1,
+        )
+        .returning(*_OUTBOX.c)  # the claimed rows as they now are: no second read
     )
-    .values(sent_at=param(OutboxMessage.sent_at, "when"), lease_until=None, uncertain_at=None)
-    .returning(_OUTBOX.c.id)
+)
+_MARK_SENT = cache(  # built on first use; on the table: the ORM's update machinery cost more than the statement
+    lambda: (
+        update(_OUTBOX)
+        .where(
+            _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+            _OUTBOX.c.claim_token == bindparam("token"),
+        )
+        .values(sent_at=param(OutboxMessage.sent_at, "when"), lease_until=None, uncertain_at=None)
+        .returning(_OUTBOX.c.id)
+    )
 )
 
 
@@ -188,12 +206,12 @@ async def claim_batch(
     async with db.transaction() as session:
         # the SELECT locks the rows (PostgreSQL) before the UPDATE names them: no IN over a
         # SKIP LOCKED subquery, which PostgreSQL may run again per row
-        found = await session.exec(_DUE, params={**due, "limit": limit})
+        found = await session.exec(_DUE(), params={**due, "limit": limit})
         ids = [i for i in found if i is not None]
         if not ids:
             return []
         claimed = await session.exec(
-            _CLAIM, params={**due, "ids": ids, "token": token, "lease_until": now + lease}
+            _CLAIM(), params={**due, "ids": ids, "token": token, "lease_until": now + lease}
         )
         rows = sorted((OutboxMessage(**row._mapping) for row in claimed), key=_by_id)
         return [Claim(row, token) for row in rows]
@@ -228,7 +246,7 @@ async def mark_sent_many(db: Database, claims: Sequence[Claim], when: datetime) 
     async with db.transaction() as session:
         for token, ids in by_token.items():
             params = {"ids": ids, "token": token, "when": when}
-            result = await session.exec(_MARK_SENT, params=params)
+            result = await session.exec(_MARK_SENT(), params=params)
             marked.update(i for i in result.scalars() if i is not None)
     return sorted(i for ids in by_token.values() for i in ids if i not in marked)
 

@@ -148,35 +148,41 @@ async def still_open(
 # --- several lines from one person are one question ----------------------------------------
 
 # The chat path's reads, built once with parameters (issue 12).
-_FRAGMENTS = (
-    select(Fragment.text)
-    .where(
-        col(Fragment.group_id) == param(Fragment.group_id),
-        col(Fragment.sender_id) == param(Fragment.sender_id),
-        col(Fragment.at) >= param(Fragment.at, "since"),
+_FRAGMENTS = cache(  # built on first use
+    lambda: (
+        select(Fragment.text)
+        .where(
+            col(Fragment.group_id) == param(Fragment.group_id),
+            col(Fragment.sender_id) == param(Fragment.sender_id),
+            col(Fragment.at) >= param(Fragment.at, "since"),
+        )
+        .order_by(col(Fragment.at), col(Fragment.id))
     )
-    .order_by(col(Fragment.at), col(Fragment.id))
 )
-_CONTINUED = (
-    select(Question)
-    .where(
-        col(Question.group_id) == param(Question.group_id),
-        col(Question.asker_id) == param(Question.asker_id),
-        col(Question.status) == "open",
-        func.coalesce(col(Question.last_part_at), col(Question.asked_at))
-        >= param(Question.asked_at, "since"),
+_CONTINUED = cache(  # built on first use
+    lambda: (
+        select(Question)
+        .where(
+            col(Question.group_id) == param(Question.group_id),
+            col(Question.asker_id) == param(Question.asker_id),
+            col(Question.status) == "open",
+            func.coalesce(col(Question.last_part_at), col(Question.asked_at))
+            >= param(Question.asked_at, "since"),
+        )
+        .order_by(col(Question.id).desc())
+        .limit(1)
     )
-    .order_by(col(Question.id).desc())
-    .limit(1)
 )
-_ASKED_BEFORE = (  # any such row will do: no count of them all
-    select(col(Question.id))
-    .where(
-        col(Question.asker_id) == param(Question.asker_id),
-        col(Question.asked_at) >= param(Question.asked_at, "since"),
-        col(Question.id) != param(Question.id, "ticket_id"),
+_ASKED_BEFORE = cache(  # built on first use; any such row will do: no count of them all
+    lambda: (
+        select(col(Question.id))
+        .where(
+            col(Question.asker_id) == param(Question.asker_id),
+            col(Question.asked_at) >= param(Question.asked_at, "since"),
+            col(Question.id) != param(Question.id, "ticket_id"),
+        )
+        .limit(1)
     )
-    .limit(1)
 )
 
 
@@ -199,7 +205,7 @@ async def take_fragments(
     are used up (deleted) by being taken."""
     since = at - timedelta(seconds=window)
     params = {"group_id": group_id, "sender_id": sender_id, "since": since}
-    lines = [text for (text,) in await fetch_rows(session, _FRAGMENTS, params)]
+    lines = [text for (text,) in await fetch_rows(session, _FRAGMENTS(), params)]
     if lines:  # nothing to use up (the usual case): no DELETE (expired ones are swept)
         await session.exec(
             delete(Fragment).where(
@@ -216,7 +222,7 @@ async def continued_question(
     seconds: a new line from them continues it rather than asking again."""
     since = at - timedelta(seconds=window)
     params = {"group_id": group_id, "asker_id": asker_id, "since": since}
-    return (await session.exec(_CONTINUED, params=params)).first()
+    return (await session.exec(_CONTINUED(), params=params)).first()
 
 
 async def add_part(
@@ -237,7 +243,7 @@ async def asked_today_before(
     """True when the person opened another ticket earlier today (any group): the legal
     aid line and the disclaimer were shown to them then."""
     params = {"asker_id": asker_id, "since": start_of_day, "ticket_id": ticket_id}
-    return bool(await fetch_rows(session, _ASKED_BEFORE, params))
+    return bool(await fetch_rows(session, _ASKED_BEFORE(), params))
 
 
 # --- the answer as the counsel's evidence (Q12) ----------------------------------------------
