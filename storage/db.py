@@ -175,10 +175,26 @@ class LoopConnection(aiosqlite.Connection):
         return True
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run ``fn`` in place inside a write transaction, else on the thread."""
-        if self.on_loop and self._connection is not None and not _waits(fn):
+        """Run ``fn`` in place inside a write transaction, and wherever it cannot wait;
+        else on the thread."""
+        connection = self._connection
+        if connection is not None and (
+            (self.on_loop and not _waits(fn)) or _never_waits(fn, connection)
+        ):
             return fn(*args, **kwargs)
         return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+
+def _never_waits(fn: Callable[..., Any], connection: sqlite3.Connection) -> bool:
+    """Calls that touch neither the disk nor a lock, whatever the transaction: making or
+    closing a cursor, and ending a transaction that is not open (the pool's reset after
+    every COMMIT). Each went to the thread and back: two of a transaction's four hand-offs
+    and two of a read's four (issue 12)."""
+    name = getattr(fn, "__name__", "")
+    owner = getattr(fn, "__self__", None)
+    if owner is connection:
+        return name == "cursor" or (name in {"rollback", "commit"} and not owner.in_transaction)
+    return name == "close" and isinstance(owner, sqlite3.Cursor)
 
 
 def _waits(fn: Callable[..., Any]) -> bool:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import Any
 
+import aiosqlite
+import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -94,3 +97,31 @@ def copy(template: Path, folder: Path) -> Path:
     target = folder / "loop.db"
     target.write_bytes(template.read_bytes())
     return target
+
+
+async def test_only_what_may_wait_goes_to_the_connection_thread(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(f"sqlite:///{copy(sqlite_template, tmp_path)}")
+    async with db.read() as session:  # the pool's connection opened before counting
+        await session.exec(select(SeenRoom))
+    handed: list[str] = []
+    to_thread = aiosqlite.Connection._execute
+
+    async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        handed.append(getattr(fn, "__name__", "?"))
+        return await to_thread(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+    async with db.transaction() as session:
+        session.add(SeenRoom(id="r1", topic="t", members=1))
+    assert handed == ["commit"]  # the pool's reset after it ends nothing: in place
+    handed.clear()
+    async with db.read() as session:
+        assert [r.id for r in await session.exec(select(SeenRoom))] == ["r1"]
+    # BEGIN, the read, its rows and the ROLLBACK on the thread; the cursor and its
+    # closing in place
+    assert "cursor" not in handed
+    assert "close" not in handed
+    assert "execute" in handed
+    await db.dispose()
