@@ -106,7 +106,7 @@ async def test_only_what_may_wait_goes_to_the_connection_thread(
     async with db.read() as session:  # the pool's connection opened before counting
         await session.exec(select(SeenRoom))
     handed: list[str] = []
-    to_thread = aiosqlite.Connection._execute
+    to_thread: Any = aiosqlite.Connection._execute  # untyped in aiosqlite
 
     async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
         handed.append(getattr(fn, "__name__", "?"))
