@@ -18,6 +18,7 @@ import secrets
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -114,19 +115,22 @@ def main() -> None:
     env = {**os.environ, "VCBOT_DATABASE_URL": args.url, "VCBOT_MODE": "production"}
     env["VCBOT_SECRET_KEY"] = secrets.token_hex(32)
     workers = ["--workers", str(args.workers)] if args.workers > 1 else []
-    server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/vcbot"), "serve", "--port", str(PORT), "--no-reminders", *workers],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(3)
-        for line in asyncio.run(run(args)):
-            print(line)
-    finally:
-        server.terminate()
-        server.wait(10)
+    command = [str(ROOT / ".venv/bin/vcbot"), "serve", "--port", str(PORT), "--no-reminders"]
+    # the server's stderr goes to a file: a pipe nobody reads could fill and stall it
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [*command, *workers], env=env, stdout=subprocess.DEVNULL, stderr=log
+        )
+        try:
+            time.sleep(3)
+            if server.poll() is not None:  # it refused to start (an old schema, say)
+                log.seek(0)
+                sys.exit(f"vcbot serve stopped: {log.read().decode().strip()}")
+            for line in asyncio.run(run(args)):
+                print(line)
+        finally:
+            server.terminate()
+            server.wait(10)
     sys.exit(0)
 
 
