@@ -17,7 +17,6 @@ from typing import Protocol
 
 from handlers.ports import OutgoingMessage, Target
 from storage.db import Database
-from storage.models import OutboxMessage
 from storage.services import outbox
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ class Transport(Protocol):
         ...
 
 
-def to_outgoing(row: OutboxMessage) -> OutgoingMessage:
+def to_outgoing(row: outbox.ClaimedRow) -> OutgoingMessage:
     """The port-level message of an outbox row."""
     target = (
         Target.group(row.target_id) if row.target_kind == "group" else Target.person(row.target_id)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeAlias, cast
 
 import aiosqlite
+from pydantic_core import PydanticUndefined
 from sqlalchemy import (
     BindParameter,
     Connection,
@@ -22,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import DatabaseURLError
@@ -322,3 +323,16 @@ def table_of(model: type[Any]) -> Table:
     the entity with a dict of values takes the ORM's bulk path (issue 12: three times the
     cost of the statement itself)."""
     return cast(Table, inspect(model).local_table)
+
+
+def model_defaults(model: type[SQLModel]) -> dict[str, Any]:
+    """The defaults of ``model``'s fields that have one, made fresh (a ``default_factory``
+    is called each time): the values a new row takes unless given. Building the model
+    object for them cost 0.17 ms a row (issue 12)."""
+    made: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            made[name] = field.default_factory()  # type: ignore[call-arg]
+        elif field.default is not PydanticUndefined:
+            made[name] = field.default
+    return made

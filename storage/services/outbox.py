@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import cache
 from types import ModuleType
@@ -148,7 +148,26 @@ _DUE = cache(  # built on first use
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's write lock serialises
     )
 )
-_CLAIM = cache(  # built on first use; on the table: the ORM's update machinery cost more than the statement
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedRow:
+    """What a relay needs of a row it claimed: where it goes, what it says, how often it
+    was tried. A plain record: an ORM object per claimed row cost 0.17 ms (issue 12)."""
+
+    id: int
+    target_kind: str
+    target_id: str
+    text: str
+    mentions: list[str]
+    attempts: int
+
+
+_CLAIMED = tuple(f.name for f in fields(ClaimedRow))
+
+
+# built on first use, on the table: the ORM's update machinery cost more than the statements
+_CLAIM = cache(
     lambda: (
         update(_OUTBOX)
         .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _claimable())
@@ -157,10 +176,10 @@ _CLAIM = cache(  # built on first use; on the table: the ORM's update machinery 
             lease_until=param(OutboxMessage.lease_until),
             attempts=_OUTBOX.c.attempts + 1,
         )
-        .returning(*_OUTBOX.c)  # the claimed rows as they now are: no second read
+        .returning(*(_OUTBOX.c[name] for name in _CLAIMED))  # as they now are: no second read
     )
 )
-_MARK_SENT = cache(  # built on first use; on the table: the ORM's update machinery cost more than the statement
+_MARK_SENT = cache(
     lambda: (
         update(_OUTBOX)
         .where(
@@ -177,7 +196,7 @@ _MARK_SENT = cache(  # built on first use; on the table: the ORM's update machin
 class Claim:
     """A row this relay holds, and the token that proves it."""
 
-    row: OutboxMessage
+    row: ClaimedRow
     token: str
 
 
@@ -213,12 +232,12 @@ async def claim_batch(
         claimed = await session.exec(
             _CLAIM(), params={**due, "ids": ids, "token": token, "lease_until": now + lease}
         )
-        rows = sorted((OutboxMessage(**row._mapping) for row in claimed), key=_by_id)
+        rows = sorted((ClaimedRow(*row) for row in claimed), key=_by_id)
         return [Claim(row, token) for row in rows]
 
 
-def _by_id(row: OutboxMessage) -> int:
-    return row.id or 0
+def _by_id(row: ClaimedRow) -> int:
+    return row.id
 
 
 async def mark_sent(db: Database, claim: Claim, when: datetime) -> bool:
@@ -240,8 +259,7 @@ async def mark_sent_many(db: Database, claims: Sequence[Claim], when: datetime) 
     batch, issue 12); the ids it could not mark, their claim lost meanwhile."""
     by_token: dict[str, list[int]] = {}
     for claim in claims:
-        if claim.row.id is not None:
-            by_token.setdefault(claim.token, []).append(claim.row.id)
+        by_token.setdefault(claim.token, []).append(claim.row.id)
     marked: set[int] = set()
     async with db.transaction() as session:
         for token, ids in by_token.items():

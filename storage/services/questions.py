@@ -12,7 +12,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import fetch_rows, param, table_of
+from storage.db import fetch_rows, model_defaults, param, table_of
 from storage.models import Assignment, Fragment, Question, ServiceLogEntry, SurveyAnswer
 from storage.privacy import mask_personal_numbers
 
@@ -36,21 +36,22 @@ class NewQuestion:
 async def open_question(session: AsyncSession, new: NewQuestion) -> int:
     """Store a question as open, and return its ticket number; ID-card and phone numbers
     are masked before storing."""
-    question = Question(
-        village_id=new.village_id,
-        group_id=new.group_id,
-        asker_id=new.asker_id,
-        asker_name=new.asker_name,
-        text=mask_personal_numbers(new.text),
-        category=new.category,
-        confidence=round(new.confidence, 3),
-        intents=sorted(new.intents),
-        asked_at=new.asked_at,
-        message_id=new.message_id,
-    )
-    # one Core insert built once: the unit of work's flush cost more than the insert did
-    values = {name: getattr(question, name) for name in _QUESTION_COLUMNS}
-    return int((await session.exec(_insert_question(), params=values)).one()[0])
+    values = model_defaults(Question) | {
+        "village_id": new.village_id,
+        "group_id": new.group_id,
+        "asker_id": new.asker_id,
+        "asker_name": new.asker_name,
+        "text": mask_personal_numbers(new.text),
+        "category": new.category,
+        "confidence": round(new.confidence, 3),
+        "intents": sorted(new.intents),
+        "asked_at": new.asked_at,
+        "message_id": new.message_id,
+    }
+    # one Core insert built once: the unit of work's flush, and building a Question to
+    # flush, cost more than the insert did (issue 12)
+    params = {name: values[name] for name in _QUESTION_COLUMNS}
+    return int((await session.exec(_insert_question(), params=params)).one()[0])
 
 
 _QUESTION_COLUMNS = tuple(c.key for c in table_of(Question).columns if c.key != "id")

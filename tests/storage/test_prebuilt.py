@@ -1,0 +1,74 @@
+"""Statements built once with parameters, and rows inserted as Core (issue 12): the column
+types still check every value, and a new row gets its model's defaults."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.exc import StatementError
+
+from config import Settings
+from storage.columns import NaiveDatetimeError
+from storage.db import Database, model_defaults
+from storage.models import OutboxMessage, Question
+from storage.services import questions
+from storage.services.questions import NewQuestion
+from tests.ledger_data import load_roster
+
+
+@pytest.fixture
+async def demo_db(db: Database, settings: Settings) -> Database:
+    """The shared roster (villages V1..), on each backend."""
+    await load_roster(db, settings)
+    return db
+
+
+def test_model_defaults_are_fresh_and_leave_out_what_must_be_given() -> None:
+    first, second = model_defaults(Question), model_defaults(Question)
+    assert first["status"] == "open"
+    assert first["intents"] == []
+    assert first["intents"] is not second["intents"]  # a default_factory, called each time
+    assert first["asked_at"].tzinfo is not None
+    assert "village_id" not in first  # required: no default to take
+    assert "asker_id" not in first
+    assert model_defaults(OutboxMessage)["attempts"] == 0
+
+
+def new_question(asked_at: datetime) -> NewQuestion:
+    return NewQuestion(
+        village_id="V1",
+        group_id="g",
+        asker_id="a1",
+        asker_name="张三",
+        text="我的电话 13812345678，地被占了怎么办",
+        category="land",
+        confidence=0.71234,
+        intents=["question"],
+        asked_at=asked_at,
+    )
+
+
+async def test_a_ticket_inserted_as_core_reads_back_as_the_orm_would_store_it(
+    demo_db: Database,
+) -> None:
+    asked = datetime(2026, 12, 1, 2, 3, 4, tzinfo=UTC)
+    async with demo_db.transaction() as session:
+        ticket = await questions.open_question(session, new_question(asked))
+    async with demo_db.read() as session:
+        stored = await session.get(Question, ticket)
+    assert stored is not None
+    assert stored.status == "open"
+    assert stored.asked_at == asked
+    assert stored.confidence == 0.712
+    assert stored.intents == ["question"]
+    assert "13812345678" not in stored.text  # masked before it was stored
+    assert stored.answer_text == ""
+
+
+async def test_a_prebuilt_statement_still_refuses_a_naive_datetime(demo_db: Database) -> None:
+    naive = datetime(2026, 12, 1, 2, 3)  # noqa: DTZ001 (the point of the test)
+    with pytest.raises(StatementError) as err:
+        async with demo_db.transaction() as session:
+            await questions.open_question(session, new_question(naive))
+    assert isinstance(err.value.orig, NaiveDatetimeError)
