@@ -29,14 +29,14 @@ from sqlalchemy import Table, insert  # noqa: E402
 
 from bench.province import SIZES, _counsel_of, generate  # noqa: E402
 from config import Settings  # noqa: E402
-from storage.db import Database, make_sync_engine  # noqa: E402
+from storage.db import Database, make_sync_engine, table_of  # noqa: E402
 from storage.models import ServiceLogEntry  # noqa: E402
 from storage.periods import Month  # noqa: E402
 from storage.services.ledger import Actor  # noqa: E402
 from storage.services.ledger_io import COLUMNS, import_logs  # noqa: E402
 
 SIZE = SIZES["small"]
-ENTRIES: Table = ServiceLogEntry.__table__  # type: ignore[attr-defined]
+ENTRIES: Table = table_of(ServiceLogEntry)
 
 
 def rows_for(count: int, today: date) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ from sqlalchemy import Table, insert  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from storage.db import is_sqlite, make_sync_engine  # noqa: E402
+from storage.db import is_sqlite, make_sync_engine, table_of  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
     Assignment,
@@ -99,7 +99,7 @@ def county_name(i: int) -> str:
 def _roster(size: Size) -> dict[Table, list[dict[str, Any]]]:
     counties = max(1, -(-size.villages // size.villages_per_county))
     rows: dict[Table, list[dict[str, Any]]] = {}
-    rows[_t(County)] = [
+    rows[table_of(County)] = [
         {
             "id": i + 1,
             "name": county_name(i),
@@ -110,7 +110,7 @@ def _roster(size: Size) -> dict[Table, list[dict[str, Any]]]:
         for i in range(counties)
     ]
     towns = -(-size.villages // size.villages_per_town)
-    rows[_t(Town)] = [
+    rows[table_of(Town)] = [
         {
             "id": t + 1,
             "county_id": (t * size.villages_per_town) // size.villages_per_county + 1,
@@ -118,7 +118,7 @@ def _roster(size: Size) -> dict[Table, list[dict[str, Any]]]:
         }
         for t in range(towns)
     ]
-    rows[_t(Village)] = [
+    rows[table_of(Village)] = [
         {
             "id": f"V{v:06d}",
             "name": f"村{v:06d}",
@@ -127,7 +127,7 @@ def _roster(size: Size) -> dict[Table, list[dict[str, Any]]]:
         }
         for v in range(size.villages)
     ]
-    rows[_t(Counsel)] = [
+    rows[table_of(Counsel)] = [
         {
             "id": f"C{c:06d}",
             "name": f"律师{c:06d}",
@@ -139,7 +139,7 @@ def _roster(size: Size) -> dict[Table, list[dict[str, Any]]]:
         }
         for c in range(size.counsel)
     ]
-    rows[_t(Assignment)] = [
+    rows[table_of(Assignment)] = [
         {
             "id": v + 1,
             "counsel_id": f"C{_counsel_of(v, size):06d}",
@@ -156,11 +156,6 @@ def _counsel_of(village: int, size: Size) -> int:
     """Villages are dealt out in runs, so each counsel serves neighbouring villages."""
     per = -(-size.villages // size.counsel)
     return min(village // per, size.counsel - 1)
-
-
-def _t(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
 
 
 def entry_rows(size: Size, months: Sequence[Month], seed: int) -> Iterator[dict[str, Any]]:
@@ -242,7 +237,7 @@ def _extras(size: Size, months: Sequence[Month], seed: int) -> dict[Table, list[
         }
         for v in range(0, size.villages, 10)
     ]
-    return {_t(Visit): visits, _t(Question): questions}
+    return {table_of(Visit): visits, table_of(Question): questions}
 
 
 def _chunks(rows: Iterator[dict[str, Any]], n: int) -> Iterator[list[dict[str, Any]]]:
@@ -311,7 +306,9 @@ def generate(url: str, size: Size, *, last: Month, seed: int = 1, progress: bool
                 total=expected, unit=" entries", disable=not progress, file=sys.stderr
             ) as bar:
                 write = _executemany if is_sqlite(url) else _copy
-                entries = write(conn, _t(ServiceLogEntry), entry_rows(size, months, seed), bar)
+                entries = write(
+                    conn, table_of(ServiceLogEntry), entry_rows(size, months, seed), bar
+                )
             if not is_sqlite(url):  # COPY wrote explicit ids: move the sequences past them
                 for name in ("servicelogentry", "county", "town", "assignment"):
                     conn.exec_driver_sql(

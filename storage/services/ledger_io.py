@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import insert, text
 from sqlalchemy import select as columns
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from config import Settings
 from storage.csvutil import Row, read_rows
-from storage.db import Database, fetch_rows
+from storage.db import Database, fetch_rows, table_of
 from storage.errors import ImportRefused, InvalidInput
 from storage.ledger_terms import ACTIVITY_LABELS, CHANNEL_LABELS, KIND_LABELS
 from storage.models import Assignment, AuditEntry, Counsel, ServiceLogEntry, Village
@@ -233,8 +233,7 @@ async def _store(
     PostgreSQL; past the largest on SQLite, whose write lock this transaction holds), so
     each chunk is one ``executemany`` per table, not a statement per row."""
     connection = await session.connection()
-    entries: Table = ServiceLogEntry.__table__  # type: ignore[attr-defined]
-    audits: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+    entries, audits = table_of(ServiceLogEntry), table_of(AuditEntry)
     ids = await _take_ids(connection, len(drafts))
     for start in range(0, len(drafts), STORE_CHUNK):
         chunk = drafts[start : start + STORE_CHUNK]
