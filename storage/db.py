@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeAlias, cast
 
@@ -336,3 +337,22 @@ def model_defaults(model: type[SQLModel]) -> dict[str, Any]:
         elif field.default is not PydanticUndefined:
             made[name] = field.default
     return made
+
+
+@cache
+def insert_columns(model: type[SQLModel]) -> tuple[str, ...]:
+    """The columns a new row of ``model`` is inserted with: all but its primary key,
+    which the database numbers."""
+    return tuple(c.key for c in table_of(model).columns if not c.primary_key)
+
+
+def insert_params(model: type[SQLModel]) -> dict[str, BindParameter[Any]]:
+    """The bound parameters of a prebuilt insert of ``model``, one per inserted column."""
+    return {name: param(getattr(model, name)) for name in insert_columns(model)}
+
+
+def new_row(model: type[SQLModel], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of a new row of ``model`` for a prebuilt insert: ``given``, and the
+    model's defaults for the rest (as building the model object would give them)."""
+    values = model_defaults(model) | dict(given)
+    return {name: values[name] for name in insert_columns(model)}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import cache
 from types import ModuleType
+from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, update
 from sqlalchemy.sql.dml import UpdateBase
@@ -25,7 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import Database, param, table_of
+from storage.db import Database, insert_params, new_row, param, table_of
 from storage.models import InboundMessage, OutboxMessage, utcnow
 
 MAX_ATTEMPTS = 8
@@ -49,45 +50,28 @@ async def enqueue(
     (False), also when another process queues the same key at the same moment: the
     insert yields to the unique key instead of failing.
     """
-    values = {
+    given: dict[str, Any] = {
         "channel": channel,
         "target_kind": target_kind,
         "target_id": target_id,
         "text": text,
         "mentions": list(mentions),
         "dedup_key": dedup_key,
-        "not_before": not_before or utcnow(),
-        "created_at": utcnow(),
-        "attempts": 0,
-        "last_error": "",
     }
+    if not_before is not None:
+        given["not_before"] = not_before
     stmt = _enqueue_statement(session.get_bind().dialect.name, dedup=dedup_key is not None)
-    result = await session.exec(stmt, params=values)
+    result = await session.exec(stmt, params=new_row(OutboxMessage, given))
     return result.first() is not None
-
-
-_OUTBOX_COLUMNS = (
-    "channel",
-    "target_kind",
-    "target_id",
-    "text",
-    "mentions",
-    "dedup_key",
-    "not_before",
-    "created_at",
-    "attempts",
-    "last_error",
-)
 
 
 @cache
 def _enqueue_statement(dialect_name: str, *, dedup: bool) -> UpdateBase:
     """The outbox insert for a backend, built once with parameters (issue 12)."""
     dialect = _dialect(dialect_name)
-    values = {name: param(getattr(OutboxMessage, name)) for name in _OUTBOX_COLUMNS}
     # on the table, not the entity: the ORM would take a dict of values for a bulk insert
     # and build a new statement each time
-    stmt = dialect.insert(table_of(OutboxMessage)).values(values)
+    stmt = dialect.insert(table_of(OutboxMessage)).values(insert_params(OutboxMessage))
     if dedup:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedup_key"])
     built: UpdateBase = stmt.returning(col(OutboxMessage.id))

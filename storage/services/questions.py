@@ -12,7 +12,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import fetch_rows, model_defaults, param, table_of
+from storage.db import fetch_rows, insert_params, new_row, param, table_of
 from storage.models import Assignment, Fragment, Question, ServiceLogEntry, SurveyAnswer
 from storage.privacy import mask_personal_numbers
 
@@ -36,7 +36,7 @@ class NewQuestion:
 async def open_question(session: AsyncSession, new: NewQuestion) -> int:
     """Store a question as open, and return its ticket number; ID-card and phone numbers
     are masked before storing."""
-    values = model_defaults(Question) | {
+    given = {
         "village_id": new.village_id,
         "group_id": new.group_id,
         "asker_id": new.asker_id,
@@ -50,19 +50,15 @@ async def open_question(session: AsyncSession, new: NewQuestion) -> int:
     }
     # one Core insert built once: the unit of work's flush, and building a Question to
     # flush, cost more than the insert did (issue 12)
-    params = {name: values[name] for name in _QUESTION_COLUMNS}
+    params = new_row(Question, given)
     return int((await session.exec(_insert_question(), params=params)).one()[0])
-
-
-_QUESTION_COLUMNS = tuple(c.key for c in table_of(Question).columns if c.key != "id")
 
 
 @cache
 def _insert_question() -> UpdateBase:
     """The ticket insert, built once with parameters (issue 12)."""
     table = table_of(Question)
-    values = {name: param(getattr(Question, name)) for name in _QUESTION_COLUMNS}
-    built: UpdateBase = insert(table).values(values).returning(table.c.id)
+    built: UpdateBase = insert(table).values(insert_params(Question)).returning(table.c.id)
     return built
 
 
