@@ -198,17 +198,18 @@ class DirectoryCache:
     def _fragment(self, version: tuple[int, ...], name: str, render: Callable[[], str]) -> Markup:
         """A piece of a page, rendered once per roster version (kept beside the pages)."""
         key = (version, FRAGMENT, name)
-        html = self._pages.get(key)
+        html = self._kept(key)
         if html is None:
             html = str(render())
             self._keep(key, html)
-        else:
-            self._pages.move_to_end(key)
         return Markup(html)
 
     def page(self, version: tuple[int, ...], query: str) -> str | None:
         """A page rendered for this roster version and query string, if kept."""
-        key = (version, PAGE, query)
+        return self._kept((version, PAGE, query))
+
+    def _kept(self, key: tuple[tuple[int, ...], str, str]) -> str | None:
+        """A kept rendering, now the most recently used; None when not kept."""
         html = self._pages.get(key)
         if html is not None:
             self._pages.move_to_end(key)
@@ -243,12 +244,15 @@ class DirectoryCache:
         if fresh is not None:
             return fresh
         async with self.lock:
-            if self.directory is None or time.monotonic() - self.checked >= self.seconds:
-                version = await public.directory_version(session)
-                if self.directory is None or self.directory.version != version:
-                    self.directory = await public.load_directory(session)
-                self.checked = time.monotonic()
-            return self.directory
+            fresh = self.fresh()  # another request may have checked it while this one waited
+            if fresh is not None:
+                return fresh
+            version = await public.directory_version(session)
+            directory = self.directory
+            if directory is None or directory.version != version:
+                directory = self.directory = await public.load_directory(session)
+            self.checked = time.monotonic()
+            return directory
 
 
 DIRECTORY = web.AppKey("public_directory", DirectoryCache)
