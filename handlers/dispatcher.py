@@ -93,12 +93,10 @@ class Dispatcher:
         try:
             async with self.db.transaction() as session:
                 return await self._route(session, message)
-        except DomainError as err:
-            await self._reply_outside(message, str(err))
-        except Exception:
-            log.exception("handler failed for message %s", message.message_id)
-            if not message.is_group:
-                await self._reply_outside(message, INTERNAL_ERROR)
+        except Exception as err:
+            text = _failure_reply(message, err)
+            if text:
+                await self._reply_outside(message, text)
         return False
 
     async def _handle_in_savepoint(self, session: Session, message: IncomingMessage) -> bool:
@@ -106,12 +104,10 @@ class Dispatcher:
         try:
             async with session.begin_nested():
                 return await self._route(session, message)
-        except DomainError as err:
-            await self._answer_in_savepoint(session, message, str(err))
-        except Exception:
-            log.exception("handler failed for message %s", message.message_id)
-            if not message.is_group:
-                await self._answer_in_savepoint(session, message, INTERNAL_ERROR)
+        except Exception as err:
+            text = _failure_reply(message, err)
+            if text:
+                await self._answer_in_savepoint(session, message, text)
         return False
 
     async def _route(self, session: Session, message: IncomingMessage) -> bool:
@@ -159,3 +155,13 @@ class Dispatcher:
                 await self._answer(session, message, text)
         except Exception:
             log.exception("could not answer message %s", message.message_id)
+
+
+def _failure_reply(message: IncomingMessage, err: Exception) -> str | None:
+    """What the sender is told when the work for their message failed: a refusal says
+    why; anything else is logged, and only a private message hears of it (a group is
+    not told of the bot's own faults)."""
+    if isinstance(err, DomainError):
+        return str(err)
+    log.error("handler failed for message %s", message.message_id, exc_info=err)
+    return None if message.is_group else INTERNAL_ERROR
