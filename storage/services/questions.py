@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 
 from sqlalchemy import delete, func, insert
-from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import fetch_rows, insert_params, new_row, param, table_of
+from storage.db import insert_params, new_row, param, table_of
 from storage.models import Assignment, Fragment, Question, ServiceLogEntry, SurveyAnswer
+from storage.prepared import Prepared
 from storage.privacy import mask_personal_numbers
 
 
@@ -50,16 +49,18 @@ async def open_question(session: AsyncSession, new: NewQuestion) -> int:
     }
     # one Core insert built once: the unit of work's flush, and building a Question to
     # flush, cost more than the insert did (issue 12)
-    params = new_row(Question, given)
-    return int((await session.exec(_insert_question(), params=params)).one()[0])
+    found = await _INSERT_QUESTION.first(session, new_row(Question, given))
+    assert found is not None  # RETURNING of an INSERT that cannot be skipped
+    return int(found[0])
 
 
-@cache
-def _insert_question() -> UpdateBase:
-    """The ticket insert, built once with parameters (issue 12)."""
-    table = table_of(Question)
-    built: UpdateBase = insert(table).values(insert_params(Question)).returning(table.c.id)
-    return built
+_INSERT_QUESTION = Prepared(  # the ticket insert (issue 12)
+    lambda _: (
+        insert(table_of(Question))
+        .values(insert_params(Question))
+        .returning(table_of(Question).c.id)
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +146,8 @@ async def still_open(
 # --- several lines from one person are one question ----------------------------------------
 
 # The chat path's reads, built once with parameters (issue 12).
-_FRAGMENTS = cache(  # built on first use
-    lambda: (
+_FRAGMENTS = Prepared(
+    lambda _: (
         select(Fragment.text)
         .where(
             col(Fragment.group_id) == param(Fragment.group_id),
@@ -156,9 +157,9 @@ _FRAGMENTS = cache(  # built on first use
         .order_by(col(Fragment.at), col(Fragment.id))
     )
 )
-_CONTINUED = cache(  # built on first use
-    lambda: (
-        select(Question)
+_CONTINUED = Prepared(  # the id only: an ORM object is built when there is one
+    lambda _: (
+        select(col(Question.id))
         .where(
             col(Question.group_id) == param(Question.group_id),
             col(Question.asker_id) == param(Question.asker_id),
@@ -170,8 +171,8 @@ _CONTINUED = cache(  # built on first use
         .limit(1)
     )
 )
-_ASKED_BEFORE = cache(  # built on first use; any such row will do: no count of them all
-    lambda: (
+_ASKED_BEFORE = Prepared(  # any such row will do: no count of them all
+    lambda _: (
         select(col(Question.id))
         .where(
             col(Question.asker_id) == param(Question.asker_id),
@@ -202,7 +203,7 @@ async def take_fragments(
     are used up (deleted) by being taken."""
     since = at - timedelta(seconds=window)
     params = {"group_id": group_id, "sender_id": sender_id, "since": since}
-    lines = [text for (text,) in await fetch_rows(session, _FRAGMENTS(), params)]
+    lines = [text for (text,) in await _FRAGMENTS.rows(session, params)]
     if lines:  # nothing to use up (the usual case): no DELETE (expired ones are swept)
         await session.exec(
             delete(Fragment).where(
@@ -219,7 +220,8 @@ async def continued_question(
     seconds: a new line from them continues it rather than asking again."""
     since = at - timedelta(seconds=window)
     params = {"group_id": group_id, "asker_id": asker_id, "since": since}
-    return (await session.exec(_CONTINUED(), params=params)).first()
+    found = await _CONTINUED.first(session, params)
+    return None if found is None else await session.get(Question, found[0])
 
 
 async def add_part(
@@ -240,7 +242,7 @@ async def asked_today_before(
     """True when the person opened another ticket earlier today (any group): the legal
     aid line and the disclaimer were shown to them then."""
     params = {"asker_id": asker_id, "since": start_of_day, "ticket_id": ticket_id}
-    return bool(await fetch_rows(session, _ASKED_BEFORE(), params))
+    return await _ASKED_BEFORE.first(session, params) is not None
 
 
 # --- the answer as the counsel's evidence (Q12) ----------------------------------------------

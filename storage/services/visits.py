@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, func
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select
 
-from storage.db import param
+from storage.db import columns_of, detached, param
 from storage.errors import Conflict, InvalidInput, NotFound
 from storage.models import Visit
+from storage.prepared import Prepared
 
 
 async def scheduled_between(
@@ -26,7 +28,7 @@ async def scheduled_between(
     limit: int | None = None,
 ) -> list[Visit]:
     """Scheduled visits starting in [``start``, ``end``), earliest first."""
-    stmt = _scheduled_statement(village_id is not None, counsel_id is not None, limit is not None)
+    stmt = _scheduled(village_id is not None, counsel_id is not None, limit is not None)
     params = {
         "start": start,
         "end": end,
@@ -34,16 +36,18 @@ async def scheduled_between(
         "counsel_id": counsel_id,
         "limit": limit,
     }
-    return list(await session.exec(stmt, params=params))
+    return [detached(Visit, row) for row in await stmt.rows(session, params)]
 
 
 @cache
-def _scheduled_statement(
-    by_village: bool, by_counsel: bool, limited: bool
-) -> SelectOfScalar[Visit]:
-    """:func:`scheduled_between`'s query for the filters given, built once with
-    parameters (the chat path asks it for every question, issue 12)."""
-    stmt = select(Visit).where(
+def _scheduled(by_village: bool, by_counsel: bool, limited: bool) -> Prepared:
+    """:func:`scheduled_between`'s query for the filters given, prebuilt (the chat path
+    asks it for every question, issue 12)."""
+    return Prepared(lambda _: _scheduled_statement(by_village, by_counsel, limited))
+
+
+def _scheduled_statement(by_village: bool, by_counsel: bool, limited: bool) -> Select[Any]:
+    stmt: Select[Any] = select(*columns_of(Visit)).where(
         col(Visit.status) == "scheduled",
         col(Visit.starts_at) >= param(Visit.starts_at, "start"),
         col(Visit.starts_at) < param(Visit.starts_at, "end"),

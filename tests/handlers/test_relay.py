@@ -87,8 +87,13 @@ async def test_run_delivers_until_stopped(db: Database) -> None:
 class SlowTransport(RecordingTransport):
     """Yields to the event loop inside every delivery, as a real network send does."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending = asyncio.Event()  # set once a delivery has begun
+
     async def deliver(self, message: OutgoingMessage) -> None:
         """Record after a pause."""
+        self.sending.set()
         await asyncio.sleep(0.01)
         await super().deliver(message)
 
@@ -135,7 +140,7 @@ async def test_callers_during_a_drain_share_the_next_one(
     monkeypatch.setattr(outbox, "claim_batch", counted)
     await queue(db, "一")
     first = asyncio.ensure_future(relay.drain())
-    await asyncio.sleep(0.005)  # the first drain is sending 一
+    await transport.sending.wait()  # the first drain is sending 一 (its claim is done)
     await queue(db, "二")  # committed before the crowd calls: the drain they share sees it
     crowd = await asyncio.gather(*(relay.drain() for _ in range(20)))
     assert await first == 1
