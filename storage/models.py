@@ -104,6 +104,18 @@ class ChatGroup(SQLModel, table=True):
     bound_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
 
+class RosterVersion(SQLModel, table=True):
+    """One row whose ``token`` changes with every change to the roster (county, town,
+    village, counsel, assignment, chat group), in the same transaction: triggers of
+    migration 0010 set it to a random value. The chat path keeps roster lookups in
+    memory while the token stands (issue 12); a random value, not a counter, because a
+    rolled-back change puts the old token back and a counter would then hand out the
+    same number twice."""
+
+    id: int = Field(default=1, primary_key=True)
+    token: str = Field(max_length=32)
+
+
 class SeenRoom(SQLModel, table=True):
     """A chat room the bot has had a message from, bound or not (``vcbot groups``)."""
 

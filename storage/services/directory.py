@@ -6,13 +6,14 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select
 
-from storage.db import param
+from storage import roster_cache
+from storage.db import columns_of, detached, param
 from storage.errors import Conflict, Forbidden, NotFound
 from storage.models import (
     Assignment,
@@ -24,6 +25,7 @@ from storage.models import (
     Town,
     Village,
 )
+from storage.prepared import Prepared
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,23 +37,22 @@ class VillagePlace:
     county: str
 
 
-# The chat path's lookups, built once with parameters: building them per message was a
-# good part of its CPU (issue 12).
-_VILLAGE_OF_GROUP = cache(  # built on first use
-    lambda: (
-        select(Village)
+# The chat path's lookups (issue 12): prebuilt, run on the driver, and kept in memory
+# while the roster's token stands (storage.roster_cache).
+_VILLAGE_OF_GROUP = Prepared(
+    lambda _: (
+        select(*columns_of(Village))
         .join(ChatGroup, col(ChatGroup.village_id) == col(Village.id))
         .where(col(ChatGroup.id) == param(ChatGroup.id, "group_id"))
     )
 )
 
 
-@cache
-def _counsel_of_village_statement() -> SelectOfScalar[Counsel]:
-    """:func:`counsel_of_village`'s query, built on first use."""
+def _counsel_of_village_statement() -> Select[Any]:
+    """:func:`counsel_of_village`'s query."""
     day = param(Assignment.start, "day")
-    return (
-        select(Counsel)
+    built: Select[Any] = (
+        select(*columns_of(Counsel))
         .join(Assignment, col(Assignment.counsel_id) == col(Counsel.id))
         .where(
             col(Assignment.village_id) == param(Assignment.village_id),
@@ -59,11 +60,13 @@ def _counsel_of_village_statement() -> SelectOfScalar[Counsel]:
         )
         .order_by(col(Counsel.trainee), col(Counsel.id))
     )
+    return built
 
 
-_COUNSEL_BY_CHAT_ID = cache(  # built on first use
-    lambda: (
-        select(Counsel)
+_COUNSEL_OF_VILLAGE = Prepared(lambda _: _counsel_of_village_statement())
+_COUNSEL_BY_CHAT_ID = Prepared(
+    lambda _: (
+        select(*columns_of(Counsel))
         .where(col(Counsel.wechat) == param(Counsel.wechat, "chat_id"))
         .order_by(col(Counsel.id))
         .limit(1)
@@ -72,9 +75,13 @@ _COUNSEL_BY_CHAT_ID = cache(  # built on first use
 
 
 async def village_of_group(session: AsyncSession, group_id: str) -> Village | None:
-    """The village a group is bound to, or None."""
-    found = await session.exec(_VILLAGE_OF_GROUP(), params={"group_id": group_id})
-    return found.first()
+    """The village a group is bound to, or None (kept in memory: read-only)."""
+
+    async def load() -> Village | None:
+        row = await _VILLAGE_OF_GROUP.first(session, {"group_id": group_id})
+        return None if row is None else detached(Village, row)
+
+    return await roster_cache.lookup(session, ("village_of_group", group_id), load)
 
 
 async def village_by_id(session: AsyncSession, village_id: str) -> Village | None:
@@ -148,10 +155,16 @@ async def bind_group(
 
 
 async def counsel_of_village(session: AsyncSession, village_id: str, day: date) -> list[Counsel]:
-    """The counsel assigned to a village on ``day``, practising lawyers first."""
-    params = {"village_id": village_id, "day": day}
-    unique = {c.id: c for c in await session.exec(_counsel_of_village_statement(), params=params)}
-    return list(unique.values())
+    """The counsel assigned to a village on ``day``, practising lawyers first (kept in
+    memory: read-only; the list is the caller's own)."""
+
+    async def load() -> tuple[Counsel, ...]:
+        rows = await _COUNSEL_OF_VILLAGE.rows(session, {"village_id": village_id, "day": day})
+        unique = {c.id: c for c in (detached(Counsel, row) for row in rows)}
+        return tuple(unique.values())
+
+    key = ("counsel_of_village", village_id, day)
+    return list(await roster_cache.lookup(session, key, load))
 
 
 async def villages_of_counsel(
@@ -195,8 +208,13 @@ async def counsel_by_chat_id(
 ) -> Counsel | None:
     """The counsel whose ``wechat`` is the sender's id or one of its aliases (a WeChat
     contact id or WeChat id: never a display name), if any."""
-    if not aliases:  # the usual case, asked of every message: one prebuilt statement
-        return (await session.exec(_COUNSEL_BY_CHAT_ID(), params={"chat_id": sender_id})).first()
+    if not aliases:  # the usual case, asked of every message: kept in memory, read-only
+
+        async def load() -> Counsel | None:
+            row = await _COUNSEL_BY_CHAT_ID.first(session, {"chat_id": sender_id})
+            return None if row is None else detached(Counsel, row)
+
+        return await roster_cache.lookup(session, ("counsel_by_chat_id", sender_id), load)
     ids = [sender_id, *aliases]
     stmt = select(Counsel).where(col(Counsel.wechat).in_(ids)).order_by(col(Counsel.id))
     return (await session.exec(stmt)).first()
