@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -35,6 +36,7 @@ from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import DatabaseURLError
+from storage.line import Held, Line
 
 Session: TypeAlias = AsyncSession
 """The session the services take: layers above storage name it by this alias, so that only
@@ -183,6 +185,13 @@ class LoopConnection(aiosqlite.Connection):
         self.on_loop = True
         return True
 
+    async def begin_immediate(self) -> None:
+        """BEGIN IMMEDIATE: in place when the write lock is free, else on the thread,
+        waiting there for it (up to the busy timeout); later statements run in place."""
+        if not self.begin_at_once():
+            await self._execute(self._conn.execute, "BEGIN IMMEDIATE")
+            self.on_loop = True
+
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run ``fn`` in place inside a write transaction, and wherever it cannot wait;
         else on the thread."""
@@ -295,21 +304,61 @@ class Database:
         if not is_sqlite(self.url):
             glancing = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._glances = async_sessionmaker(glancing, class_=AsyncSession, expire_on_commit=False)
+        target = async_url(url)
+        self._sqlite_file = is_sqlite(target) and target.database not in (None, "", ":memory:")
+        self._turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        memory = is_sqlite(target) and not self._sqlite_file
+        self.line = None if memory else Line(target, self.engine.dialect)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work is committed on success and rolled back on any error
         (on SQLite it holds the write lock from its start, see :func:`_sqlite_begin`)."""
-        async with self._writers() as session, session.begin():
+        async with self._write_turn(), self._writers() as session, session.begin():
             yield session
 
     @asynccontextmanager
-    async def statements(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a write transaction like :meth:`transaction`'s, for prebuilt
-        statements only (:class:`storage.prepared.Prepared`): no ORM session, whose own
-        begin and commit cost 0.3 ms of CPU a transaction (issue 12: the relay's)."""
-        async with self._writing.begin() as connection:
-            yield connection
+    async def statements(self) -> AsyncIterator[AsyncConnection | Held]:
+        """A write transaction like :meth:`transaction`'s, for prebuilt statements only
+        (:class:`storage.prepared.Prepared`), on the database's :class:`Line`: no ORM
+        session, no pool (issue 12: the relay's claims and marks). An in-memory SQLite
+        database, which a second connection would not see, gets a pooled connection."""
+        if self.line is None:
+            async with self._write_turn(), self._writing.begin() as connection:
+                yield connection
+            return
+        async with self._write_turn(), self.line.transaction() as held:
+            yield held
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """On SQLite, this process's writers take turns before asking for SQLite's lock.
+
+        SQLite lets one writer in at a time; a second one waits in SQLite's busy
+        handler, which sleeps 1, 2, 5, 10 … 100 ms between tries, so a writer could
+        sleep long after the lock was free (issue 12: the relay behind a batch of
+        messages). Within the process they queue here instead and go in as soon as the
+        one before has committed; other processes still wait in SQLite, as before. A
+        turn not given within the busy timeout fails as SQLite would."""
+        if not self._sqlite_file:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        turn = self._turns.get(loop)
+        if turn is None:
+            self._turns = {k: v for k, v in self._turns.items() if not k.is_closed()}
+            turn = self._turns[loop] = asyncio.Lock()
+        try:
+            async with asyncio.timeout(BUSY_TIMEOUT_MS / 1000):
+                await turn.acquire()
+        except TimeoutError:
+            raise sqlite3.OperationalError(
+                "database is locked (another writer of this process)"
+            ) from None
+        try:
+            yield
+        finally:
+            turn.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -330,7 +379,9 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, and the line."""
+        if self.line is not None:
+            await self.line.close()
         await self.engine.dispose()
 
 

@@ -34,6 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.line import Held
+
 Row = tuple[Any, ...]
 Processor = Callable[[Any], Any]
 
@@ -129,7 +131,10 @@ class Prepared:
         return (await self._run(on, params or {}))[1]
 
     async def _run(self, on: Executor, params: Mapping[str, Any]) -> tuple[list[Row], int]:
-        dialect, driver = await (_of_session(on) if isinstance(on, AsyncSession) else _of(on))
+        if isinstance(on, Held):
+            dialect, driver = on.dialect, on.driver
+        else:
+            dialect, driver = await (_of_session(on) if isinstance(on, AsyncSession) else _of(on))
         compiled = self.compiled(dialect)
         try:
             values = compiled.values(params)
@@ -144,7 +149,7 @@ class Prepared:
         return compiled.read(rows), count
 
 
-Executor = AsyncSession | AsyncConnection
+Executor = AsyncSession | AsyncConnection | Held
 _DRIVER = "vcbot_driver"  # session.info: (transaction, dialect, driver connection)
 
 

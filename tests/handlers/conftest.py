@@ -35,13 +35,16 @@ NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 
 
 def commits_of(db: Database) -> list[int]:
-    """A one-item list counting the engine's commits from now on."""
+    """A one-item list counting the database's commits from now on (the engine's and
+    its line's)."""
     seen = [0]
 
     def commit(*_: Any) -> None:
         seen[0] += 1
 
     event.listen(db.engine.sync_engine, "commit", commit)
+    if db.line is not None:
+        db.line.after_commit.append(commit)
     return seen
 
 
