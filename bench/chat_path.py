@@ -59,12 +59,13 @@ class Counter:
         if db.engine.dialect.name == "sqlite":  # PostgreSQL: statements are not counted
             event.listen(db.engine.sync_engine, "connect", self._traced)
         event.listen(db.engine.sync_engine, "commit", self._commit)
-        if db.line is not None:
-            db.line.after_commit.append(self._commit)
+        line = getattr(db, "line", None)  # None also for code before the line (baselines)
+        if line is not None:
+            line.after_commit.append(self._commit)
 
     def trace_line(self) -> None:
         """Trace the line's connection too (open once the relay has run)."""
-        driver = getattr(self.db.line, "_driver", None)
+        driver = getattr(getattr(self.db, "line", None), "_driver", None)
         if getattr(driver, "_connection", None) is not None:
             driver._connection.set_trace_callback(self._statement)
 

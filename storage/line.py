@@ -72,7 +72,7 @@ class Line:
         from storage.db import LoopConnection, _loop_connection, _sqlite_connect
 
         driver = self._driver
-        if driver is None:
+        if driver is None or driver._connection is None:  # not yet open, or closed
             assert self.url.database
             driver = await _loop_connection(self.url.database)()
             _sqlite_connect(driver._connection, None)
