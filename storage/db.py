@@ -252,6 +252,22 @@ def _loop_connection(path: str) -> Callable[[], Awaitable[LoopConnection]]:
     return connect
 
 
+WRITES = "vcbot_roster_writes"  # connection info: statements that may have changed the roster
+
+
+def count_write(info: dict[str, Any]) -> None:
+    """Note in a connection's ``info`` that a statement may have changed the roster (and
+    so its token: see :mod:`storage.roster_cache`)."""
+    info[WRITES] = info.get(WRITES, 0) + 1
+
+
+def _count_writes(conn: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+    """Every statement other than a SELECT may have changed the roster: the roster cache
+    reads its token again after one (:mod:`storage.roster_cache`)."""
+    if not statement.startswith("SELECT"):
+        count_write(conn.info)
+
+
 def _sqlite_events(engine: Engine) -> None:
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
@@ -279,10 +295,13 @@ def make_async_engine(url: str | URL) -> AsyncEngine:
         )
         engine = create_async_engine(target, **creator)
         _sqlite_events(engine.sync_engine)
+        event.listen(engine.sync_engine, "before_cursor_execute", _count_writes)
         return engine
     # 10 kept open, 10 more at a peak: an overflow connection is closed after use, and
     # opening one costs more than the public page itself (issue 12)
-    return create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    event.listen(engine.sync_engine, "before_cursor_execute", _count_writes)
+    return engine
 
 
 class Database:

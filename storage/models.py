@@ -104,6 +104,11 @@ class ChatGroup(SQLModel, table=True):
     bound_at: datetime = Field(default_factory=utcnow, sa_type=AwareDateTime)
 
 
+ROSTER_TABLES = frozenset({"county", "town", "village", "counsel", "assignment", "chatgroup"})
+"""The tables whose every change changes :class:`RosterVersion`'s token (the triggers of
+migration 0010)."""
+
+
 class RosterVersion(SQLModel, table=True):
     """One row whose ``token`` changes with every change to the roster (county, town,
     village, counsel, assignment, chat group), in the same transaction: triggers of

@@ -34,7 +34,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import count_write
 from storage.line import Held
+from storage.models import ROSTER_TABLES
 
 Row = tuple[Any, ...]
 Processor = Callable[[Any], Any]
@@ -50,6 +52,7 @@ class Compiled:
     fixed: Mapping[str, Any]  # values the statement carries itself (a LIMIT 1, a literal)
     binders: Mapping[str, Processor]  # parameter name -> the type's bind processor
     readers: tuple[Processor | None, ...]  # per result column, the type's result processor
+    changes_roster: bool  # an INSERT, UPDATE or DELETE on a roster table
 
     def values(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         """The driver's parameters: given over fixed ones, processed, in order."""
@@ -90,7 +93,11 @@ def compile_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
     columns = getattr(statement, "exported_columns", ())
     readers = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
     positional = tuple(compiled.positiontup) if compiled.positiontup is not None else None
-    return Compiled(compiled.string, tuple(compiled.binds), positional, fixed, binders, readers)
+    table = getattr(statement, "table", None) if getattr(statement, "is_dml", False) else None
+    roster = getattr(table, "name", None) in ROSTER_TABLES
+    return Compiled(
+        compiled.string, tuple(compiled.binds), positional, fixed, binders, readers, roster
+    )
 
 
 def _refuse_unsupported(name: str, bind: BindParameter[Any]) -> None:
@@ -136,10 +143,14 @@ class Prepared:
         return (await self._run(on, params or {}))[1]
 
     async def _run(self, on: Executor, params: Mapping[str, Any]) -> tuple[list[Row], int]:
+        info: dict[str, Any] | None = None
         if isinstance(on, Held):
             dialect, driver = on.dialect, on.driver
+        elif isinstance(on, AsyncSession):
+            dialect, driver, info = await _of_session(on)
         else:
-            dialect, driver = await (_of_session(on) if isinstance(on, AsyncSession) else _of(on))
+            dialect, driver = await _of(on)
+            info = on.info
         compiled = self.compiled(dialect)
         try:
             values = compiled.values(params)
@@ -151,18 +162,26 @@ class Prepared:
             raise exc.DBAPIError.instance(
                 compiled.sql, values, err, dialect.loaded_dbapi.Error, dialect=dialect
             ) from err
+        if compiled.changes_roster and info is not None:
+            count_write(info)
         return compiled.read(rows), count
 
 
+async def connection_info(session: AsyncSession) -> dict[str, Any]:
+    """The ``info`` of the connection the session's transaction holds (begun if need
+    be): where :data:`storage.db.WRITES` is counted."""
+    return (await _of_session(session))[2]
+
+
 Executor = AsyncSession | AsyncConnection | Held
-_DRIVER = "vcbot_driver"  # session.info: (transaction, dialect, driver connection)
+_DRIVER = "vcbot_driver"  # session.info: (transaction, dialect, driver connection, info)
 
 
 async def _of(connection: AsyncConnection) -> tuple[Dialect, Any]:
     return connection.dialect, (await connection.get_raw_connection()).driver_connection
 
 
-async def _of_session(session: AsyncSession) -> tuple[Dialect, Any]:
+async def _of_session(session: AsyncSession) -> tuple[Dialect, Any, dict[str, Any]]:
     """The dialect and driver connection of the session's transaction (begun if need
     be), kept while the same (innermost) transaction lasts: asking the session each
     time cost 150 µs.
@@ -179,15 +198,17 @@ async def _of_session(session: AsyncSession) -> tuple[Dialect, Any]:
     # savepoint is what makes it emit the SAVEPOINT
     transaction = sync.get_nested_transaction() or sync.get_transaction()
     if kept is not None and kept[0] is transaction and transaction.is_active:
-        return kept[1], kept[2]
+        return kept[1], kept[2], kept[3]
     connection = await session.connection()
     dialect, driver = await _of(connection)
+    info = connection.info
     session.info[_DRIVER] = (
         sync.get_nested_transaction() or sync.get_transaction(),
         dialect,
         driver,
+        info,
     )
-    return dialect, driver
+    return dialect, driver, info
 
 
 async def execute(driver: Any, sql: str, values: Any) -> tuple[list[Row], int]:

@@ -30,8 +30,9 @@ from sqlalchemy import Engine, Pool, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.db import WRITES
 from storage.models import RosterVersion
-from storage.prepared import Prepared
+from storage.prepared import Prepared, connection_info
 
 T = TypeVar("T")
 MAX_ENTRIES = 20_000  # a province's groups and villages; older entries are dropped first
@@ -65,10 +66,9 @@ def _kept_for(session: AsyncSession) -> _Kept:
 async def lookup(session: AsyncSession, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
     """The value of ``load()`` for ``key``, from memory when read under the roster's
     current token; ``load`` must return detached values (see the module's doc)."""
-    row = await _TOKEN.first(session)
-    if row is None:  # no token row: nothing can be kept safely
+    token = await _token(session)
+    if token is None:  # no token row: nothing can be kept safely
         return await load()
-    token = row[0]
     kept = _kept_for(session)
     found = kept.entries.get(key)
     if found is not None and found[0] == token:
@@ -83,6 +83,27 @@ async def lookup(session: AsyncSession, key: Hashable, load: Callable[[], Awaita
     while len(kept.entries) > MAX_ENTRIES:
         kept.entries.popitem(last=False)
     return value
+
+
+async def _token(session: AsyncSession) -> str | None:
+    """The roster's token as the session's transaction sees it: read once, and again
+    only after a statement that may have changed the roster (any statement through
+    SQLAlchemy other than a SELECT, a flush included, and a prebuilt one on a roster
+    table: :data:`storage.db.WRITES`)."""
+    info = await connection_info(session)
+    writes = info.get(WRITES, 0)
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_SEEN)
+    if kept is not None and kept[0] is transaction and kept[1] == writes:
+        seen: str | None = kept[2]
+        return seen
+    row = await _TOKEN.first(session)
+    token = None if row is None else str(row[0])
+    session.info[_SEEN] = (transaction, writes, token)
+    return token
+
+
+_SEEN = "vcbot_roster_token"  # session.info: (transaction, writes, token)
 
 
 def counts(session: AsyncSession) -> tuple[int, int]:

@@ -64,14 +64,33 @@ def _counsel_of_village_statement() -> Select[Any]:
 
 
 _COUNSEL_OF_VILLAGE = Prepared(lambda _: _counsel_of_village_statement())
-_COUNSEL_BY_CHAT_ID = Prepared(
+_COUNSEL_WITH_CHAT_IDS = Prepared(
     lambda _: (
         select(*columns_of(Counsel))
-        .where(col(Counsel.wechat) == param(Counsel.wechat, "chat_id"))
+        .where(col(Counsel.wechat).is_not(None))
         .order_by(col(Counsel.id))
-        .limit(1)
     )
 )
+_WECHAT = [c.key for c in columns_of(Counsel)].index("wechat")
+
+
+class _ChatIds:
+    """Every counsel's chat id, read at once: a sender who is no counsel (most of them,
+    each new one) is answered from memory too. A counsel object is built when first
+    asked for (building all of a province's would take seconds)."""
+
+    def __init__(self, rows: Sequence[Sequence[object]]) -> None:
+        self._rows: dict[object, Sequence[object]] = {}
+        for row in rows:
+            self._rows.setdefault(row[_WECHAT], row)
+        self._made: dict[str, Counsel] = {}
+
+    def get(self, chat_id: str) -> Counsel | None:
+        """The counsel with this chat id, or None."""
+        made = self._made.get(chat_id)
+        if made is None and chat_id in self._rows:
+            made = self._made[chat_id] = detached(Counsel, self._rows[chat_id])
+        return made
 
 
 async def village_of_group(session: AsyncSession, group_id: str) -> Village | None:
@@ -210,11 +229,11 @@ async def counsel_by_chat_id(
     contact id or WeChat id: never a display name), if any."""
     if not aliases:  # the usual case, asked of every message: kept in memory, read-only
 
-        async def load() -> Counsel | None:
-            row = await _COUNSEL_BY_CHAT_ID.first(session, {"chat_id": sender_id})
-            return None if row is None else detached(Counsel, row)
+        async def load() -> _ChatIds:
+            return _ChatIds(await _COUNSEL_WITH_CHAT_IDS.rows(session))
 
-        return await roster_cache.lookup(session, ("counsel_by_chat_id", sender_id), load)
+        chat_ids = await roster_cache.lookup(session, ("counsel_chat_ids",), load)
+        return chat_ids.get(sender_id)
     ids = [sender_id, *aliases]
     stmt = select(Counsel).where(col(Counsel.wechat).in_(ids)).order_by(col(Counsel.id))
     return (await session.exec(stmt)).first()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -161,5 +162,32 @@ async def test_without_the_token_row_nothing_is_kept(roster: Database) -> None:
         assert roster_cache.counts(session) == (hits, misses)
         await directory.bind_group(session, "南岗村群", "V2", actor="t", force=True)
         moved = await directory.village_of_group(session, "南岗村群")
+    assert moved is not None
+    assert moved.id == "V2"
+
+
+async def test_the_token_is_read_once_a_transaction_until_something_is_written(
+    roster: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = [0]
+    real = roster_cache._TOKEN.first
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        reads[0] += 1
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(roster_cache._TOKEN, "first", counted)
+    async with roster.transaction() as session:
+        await directory.village_of_group(session, "南岗村群")
+        await directory.counsel_by_chat_id(session, "wx_nobody")
+        await directory.counsel_of_village(session, "V1", DAY)
+        assert reads == [1]
+        # a change through the session's own connection, not the ORM: seen too
+        connection = await session.connection()
+        await connection.execute(
+            text("UPDATE chatgroup SET village_id = 'V2' WHERE id = '南岗村群'")
+        )
+        moved = await directory.village_of_group(session, "南岗村群")
+        assert reads == [2]
     assert moved is not None
     assert moved.id == "V2"
