@@ -152,8 +152,12 @@ async def run(url: str, count: int, clients: int) -> list[str]:
         lines += [
             f"{crowd:3d} at once: {count / elapsed:7.0f} msg/s  p50 "
             f"{statistics.median(latencies):6.2f} ms  p99 {percentile(latencies, 0.99):6.2f} ms"
-            f"  {(counter.statements - statements) / count:5.1f} SQLite statements"
-            f"  {(counter.commits - commits) / count:4.2f} commits per message"
+            + (
+                f"  {(counter.statements - statements) / count:5.1f} SQLite statements"
+                if url.startswith("sqlite")
+                else ""
+            )
+            + f"  {(counter.commits - commits) / count:4.2f} commits per message"
             f"  {cpu:4.2f} ms CPU per message  ({sink.sent - sent} replies)",
         ]
     floor = await bare(db, 500)
