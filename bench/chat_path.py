@@ -66,8 +66,9 @@ class Counter:
     def trace_line(self) -> None:
         """Trace the line's connection too (open once the relay has run)."""
         driver = getattr(getattr(self.db, "line", None), "_driver", None)
-        if getattr(driver, "_connection", None) is not None:
-            driver._connection.set_trace_callback(self._statement)
+        sqlite = getattr(driver, "_connection", None)
+        if sqlite is not None:
+            sqlite.set_trace_callback(self._statement)
 
     def _traced(self, dbapi_connection: Any, _record: Any) -> None:
         sqlite = dbapi_connection._connection._connection  # adapter -> aiosqlite -> sqlite3
