@@ -36,7 +36,7 @@ from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import DatabaseURLError
-from storage.line import Held, Line
+from storage.line import Held, Line, LoopLock
 
 Session: TypeAlias = AsyncSession
 """The session the services take: layers above storage name it by this alias, so that only
@@ -325,7 +325,7 @@ class Database:
         self._glances = async_sessionmaker(glancing, class_=AsyncSession, expire_on_commit=False)
         target = async_url(url)
         self._sqlite_file = is_sqlite(target) and target.database not in (None, "", ":memory:")
-        self._turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._turns = LoopLock()
         memory = is_sqlite(target) and not self._sqlite_file
         self.line = None if memory else Line(target, self.engine.dialect)
 
@@ -362,11 +362,7 @@ class Database:
         if not self._sqlite_file:
             yield
             return
-        loop = asyncio.get_running_loop()
-        turn = self._turns.get(loop)
-        if turn is None:
-            self._turns = {k: v for k, v in self._turns.items() if not k.is_closed()}
-            turn = self._turns[loop] = asyncio.Lock()
+        turn = self._turns.get()
         try:
             async with asyncio.timeout(BUSY_TIMEOUT_MS / 1000):
                 await turn.acquire()

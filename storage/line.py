@@ -23,6 +23,24 @@ from typing import Any
 from sqlalchemy.engine import URL, Dialect
 
 
+class LoopLock:
+    """An :class:`asyncio.Lock` per event loop: a database may serve one loop after
+    another (each ``asyncio.run`` of the CLI), and a lock belongs to the loop it was
+    first awaited in."""
+
+    def __init__(self) -> None:
+        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+    def get(self) -> asyncio.Lock:
+        """The running loop's lock."""
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            self._locks = {k: v for k, v in self._locks.items() if not k.is_closed()}
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+
 @dataclass(frozen=True, slots=True)
 class Held:
     """A transaction on a line: what a prebuilt statement runs on."""
@@ -39,7 +57,7 @@ class Line:
         self.dialect = dialect
         self._driver: Any = None
         self.after_commit: list[Callable[[], None]] = []  # called after each COMMIT
-        self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._lock = LoopLock()
 
     @property
     def sqlite(self) -> bool:
@@ -56,16 +74,8 @@ class Line:
             async with self._sqlite_transaction() as held:
                 yield held
             return
-        async with self._lock(), self._postgres_transaction() as held:
+        async with self._lock.get(), self._postgres_transaction() as held:
             yield held
-
-    def _lock(self) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            self._locks = {k: v for k, v in self._locks.items() if not k.is_closed()}
-            lock = self._locks[loop] = asyncio.Lock()
-        return lock
 
     @asynccontextmanager
     async def _sqlite_transaction(self) -> AsyncIterator[Held]:

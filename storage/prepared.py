@@ -138,10 +138,6 @@ class Prepared:
         found = await self.rows(on, params)
         return found[0] if found else None
 
-    async def count(self, on: Executor, params: Mapping[str, Any] | None = None) -> int:
-        """How many rows it changed (an UPDATE or DELETE without RETURNING)."""
-        return (await self._run(on, params or {}))[1]
-
     async def _run(self, on: Executor, params: Mapping[str, Any]) -> tuple[list[Row], int]:
         info: dict[str, Any] | None = None
         if isinstance(on, Held):

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from config import Settings
 from storage import roster_cache
 from storage.db import Database, Session
-from storage.models import Counsel, Village
+from storage.models import ROSTER_TABLES, Counsel, Village
 from storage.services import directory
 from tests.ledger_data import load_roster
 
@@ -28,6 +28,10 @@ CHANGES = {
     "assignment": 'UPDATE assignment SET "end" = "end"',
     "chatgroup": "UPDATE chatgroup SET village_id = village_id",
 }
+
+
+def test_every_roster_table_has_a_change_here() -> None:
+    assert set(CHANGES) == ROSTER_TABLES
 
 
 @pytest.fixture
