@@ -53,10 +53,14 @@ class Compiled:
     binders: Mapping[str, Processor]  # parameter name -> the type's bind processor
     readers: tuple[Processor | None, ...]  # per result column, the type's result processor
     changes_roster: bool  # an INSERT, UPDATE or DELETE on a roster table
+    name_set: frozenset[str]  # ``names``, to check that all are given
 
     def values(self, params: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         """The driver's parameters: given over fixed ones, processed, in order."""
         merged = {**self.fixed, **params}
+        if not merged.keys() >= self.name_set:  # more may be given, never fewer
+            missing = sorted(self.name_set - merged.keys())
+            raise KeyError(f"parameters not given: {', '.join(missing)}")
         for name, processor in self.binders.items():
             merged[name] = processor(merged[name])
         if self.positional is None:
@@ -95,8 +99,9 @@ def compile_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
     positional = tuple(compiled.positiontup) if compiled.positiontup is not None else None
     table = getattr(statement, "table", None) if getattr(statement, "is_dml", False) else None
     roster = getattr(table, "name", None) in ROSTER_TABLES
+    names = tuple(compiled.binds)
     return Compiled(
-        compiled.string, tuple(compiled.binds), positional, fixed, binders, readers, roster
+        compiled.string, names, positional, fixed, binders, readers, roster, frozenset(names)
     )
 
 

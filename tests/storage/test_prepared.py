@@ -88,6 +88,15 @@ async def test_errors_are_sqlalchemys(db: Database) -> None:
         await twice()
 
 
+async def test_a_missing_parameter_is_named(db: Database) -> None:
+    async def unnamed() -> None:
+        async with db.transaction() as session:
+            await _READ.rows(session, {})
+
+    with pytest.raises(exc.StatementError, match="parameters not given: id"):
+        await unnamed()
+
+
 def test_an_expanding_parameter_is_refused(db: Database) -> None:
     expanding = Prepared(
         lambda _: select(col(OutboxMessage.id)).where(
