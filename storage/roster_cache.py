@@ -15,8 +15,9 @@ The token is changed by triggers in the transaction that changes the roster, so:
   values read under the rolled-back token are never asked for again (it was random).
 
 What is kept are detached copies, built from columns (:func:`storage.db.detached`; never
-the session's own objects, which a rollback would expire): read-only, never to be changed or added to a session.
-A database without the token row (made by hand, not by the migrations) is not cached.
+the session's own objects, which a rollback would expire): read-only, never to be
+changed or added to a session. A database without the token row (made by hand, not by
+the migrations) is not cached.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from storage.prepared import Prepared, connection_info
 T = TypeVar("T")
 MAX_ENTRIES = 20_000  # a province's groups and villages; older entries are dropped first
 
+_SEEN = "vcbot_roster_token"  # session.info: (transaction, writes, token)
 _TOKEN = Prepared(lambda _: select(col(RosterVersion.token)).where(col(RosterVersion.id) == 1))
 
 
@@ -101,9 +103,6 @@ async def _token(session: AsyncSession) -> str | None:
     token = None if row is None else str(row[0])
     session.info[_SEEN] = (transaction, writes, token)
     return token
-
-
-_SEEN = "vcbot_roster_token"  # session.info: (transaction, writes, token)
 
 
 def counts(session: AsyncSession) -> tuple[int, int]:
