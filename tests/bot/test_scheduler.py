@@ -91,6 +91,12 @@ async def test_run_missed_beyond_grace_is_logged_and_caught_up_once(
     visit_tomorrow: Database, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
+    # the eve check's daily time is put half a day from now: had it fallen in the two
+    # hours before now (18:00-20:00 Shanghai), that run would be the one coalesced, due
+    # within the grace time, and none would count as missed
+    half_a_day = (datetime.now(settings.tz) + timedelta(hours=12)).time().replace(second=0)
+    reminders = settings.reminders.model_copy(update={"eve_time": half_a_day})
+    settings = settings.model_copy(update={"reminders": reminders})
     stopped_across_reminder(visit_tomorrow, settings, timedelta(hours=2))
     second = await restart(visit_tomorrow, settings)
     try:
