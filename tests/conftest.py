@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from config import Settings
 from storage.db import Database, make_sync_engine
@@ -54,13 +54,33 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _worker_database(url: str) -> str:
+    """The database of this pytest-xdist worker: the configured one for the first worker
+    (and a run without workers), a sibling named after the worker for the others, made
+    on first use. Two workers never drop each other's schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    if worker == "gw0":
+        return url
+    parts = make_url(url)
+    name = f"{parts.database}_{worker}"
+    engine = make_sync_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        known = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if known.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return parts.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str | None]:
-    """The test PostgreSQL, reset and migrated once per run (None when not configured)."""
-    url = os.environ.get(PG_ENV)
-    if not url:
+    """The test PostgreSQL, reset and migrated once per run (None when not configured);
+    each xdist worker has a database of its own."""
+    configured = os.environ.get(PG_ENV)
+    if not configured:
         yield None
         return
+    url = _worker_database(configured)
     engine = make_sync_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
