@@ -105,6 +105,12 @@ async def _token(session: AsyncSession) -> str | None:
     return token
 
 
+async def token(session: AsyncSession) -> str | None:
+    """The roster's current token as the session's transaction sees it (None: the
+    database has no token row): equal tokens mean an unchanged roster."""
+    return await _token(session)
+
+
 def counts(session: AsyncSession) -> tuple[int, int]:
     """Hits and misses of the session's database so far (for tests and benches)."""
     kept = _kept_for(session)

@@ -161,8 +161,8 @@ PAGE, FRAGMENT = "page", "fragment"  # what a kept rendering is: a whole page or
 
 class DirectoryCache:
     """The roster's directory for the public page, per process: reloaded when
-    :func:`public.directory_version` changes, which is asked at most every
-    ``web.public_cache_seconds`` (so a roster change shows within that long)."""
+    :func:`public.directory_version` (the roster's token) changes, which is asked at most
+    every ``web.public_cache_seconds`` (so a roster change shows within that long)."""
 
     def __init__(self, seconds: float, pages: int = PAGES_KEPT) -> None:
         self.seconds = seconds
@@ -170,11 +170,9 @@ class DirectoryCache:
         self.checked = 0.0
         self.lock = asyncio.Lock()
         self.pages_kept = pages
-        self._pages: OrderedDict[tuple[tuple[int, ...], str, str], str] = OrderedDict()
+        self._pages: OrderedDict[tuple[str, str, str], str] = OrderedDict()
 
-    def form(
-        self, version: tuple[int, ...], found: Lookup, q: str, templates: jinja2.Environment
-    ) -> Markup:
+    def form(self, version: str, found: Lookup, q: str, templates: jinja2.Environment) -> Markup:
         """The lookup form for these choices. Its option lists are long (a province has
         hundreds of counties) and depend on the roster and the choice alone: each is
         rendered once per roster version and choice, the short rest per request
@@ -195,7 +193,7 @@ class DirectoryCache:
         )
         return Markup(html)
 
-    def _fragment(self, version: tuple[int, ...], name: str, render: Callable[[], str]) -> Markup:
+    def _fragment(self, version: str, name: str, render: Callable[[], str]) -> Markup:
         """A piece of a page, rendered once per roster version (kept beside the pages)."""
         key = (version, FRAGMENT, name)
         html = self._kept(key)
@@ -204,23 +202,23 @@ class DirectoryCache:
             self._keep(key, html)
         return Markup(html)
 
-    def page(self, version: tuple[int, ...], query: str) -> str | None:
+    def page(self, version: str, query: str) -> str | None:
         """A page rendered for this roster version and query string, if kept."""
         return self._kept((version, PAGE, query))
 
-    def _kept(self, key: tuple[tuple[int, ...], str, str]) -> str | None:
+    def _kept(self, key: tuple[str, str, str]) -> str | None:
         """A kept rendering, now the most recently used; None when not kept."""
         html = self._pages.get(key)
         if html is not None:
             self._pages.move_to_end(key)
         return html
 
-    def keep(self, version: tuple[int, ...], query: str, html: str) -> None:
+    def keep(self, version: str, query: str, html: str) -> None:
         """Keep a rendered page (the least recently used go first; an old version's
         pages are never asked for again and age out)."""
         self._keep((version, PAGE, query), html)
 
-    def _keep(self, key: tuple[tuple[int, ...], str, str], html: str) -> None:
+    def _keep(self, key: tuple[str, str, str], html: str) -> None:
         self._pages[key] = html
         while len(self._pages) > self.pages_kept:
             self._pages.popitem(last=False)

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 
-from sqlalchemy import Date, Executable, Integer, bindparam, func
+from sqlalchemy import Date, Integer, ScalarSelect, bindparam, func
 from sqlalchemy import select as columns
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import fetch_rows
+from storage import roster_cache
 from storage.models import Assignment, AuditEntry, Counsel, County, Town, Village, Visit
+from storage.prepared import Prepared
 
 PAGE_SIZE = 20
 MAX_QUERY = 64  # characters of a typed village name
@@ -172,19 +172,22 @@ async def village_card(
     return await fill_card(session, card, now, day, visits)
 
 
-@cache
-def _card_statements() -> tuple[Executable, Executable]:
-    """The card's two queries, built on first use with parameters (``village_id``, ``day``,
-    ``now``, ``visits``): building the expressions per request was a tenth of the page's
-    CPU (issue 12)."""
+def _assigned_on_day() -> ScalarSelect[int]:
+    """The ids of the counsel assigned to ``village_id`` on ``day`` (parameters)."""
     day = bindparam("day", type_=Date)
-    assigned = (
+    return (
         columns(col(Assignment.counsel_id))
         .where(col(Assignment.village_id) == bindparam("village_id"))
         .where(Assignment.overlapping(day, day))
         .scalar_subquery()
     )
-    counsel = (
+
+
+# The card's two queries, prepared once per backend (parameters ``village_id``, ``day``,
+# ``now``, ``visits``): the public page's hottest path. Building the expressions per
+# request was a tenth of its CPU, running them through the ORM session most of the rest.
+_CARD_COUNSEL = Prepared(
+    lambda _: (
         columns(
             col(Counsel.name),
             col(Counsel.firm),
@@ -193,35 +196,36 @@ def _card_statements() -> tuple[Executable, Executable]:
             col(Counsel.trainee),
             col(Counsel.wechat),
         )
-        .where(col(Counsel.id).in_(assigned))
+        .where(col(Counsel.id).in_(_assigned_on_day()))
         .order_by(col(Counsel.trainee), col(Counsel.id))
     )
-    upcoming = (
+)
+_CARD_VISITS = Prepared(
+    lambda _: (
         columns(col(Visit.starts_at), col(Visit.ends_at), col(Visit.place), col(Counsel.name))
         .join(Counsel, col(Counsel.id) == col(Visit.counsel_id))
         .where(
             col(Visit.village_id) == bindparam("village_id"),
             col(Visit.status) == "scheduled",
-            col(Visit.counsel_id).in_(assigned),
+            col(Visit.counsel_id).in_(_assigned_on_day()),
             col(Visit.starts_at) >= bindparam("now"),
         )
         .order_by(col(Visit.starts_at), col(Visit.id))
         .limit(bindparam("visits", type_=Integer))
     )
-    return counsel, upcoming
+)
 
 
 async def fill_card(
     session: AsyncSession, card: VillageCard, now: datetime, day: date, visits: int = CARD_VISITS
 ) -> VillageCard:
     """The card's counsel and next visits, read live (they change without the roster):
-    two prebuilt queries of plain columns, the public page's hottest path (issue 12)."""
+    two prepared queries of plain columns."""
     params = {"village_id": card.village_id, "day": day, "now": now, "visits": visits}
-    counsel, upcoming = _card_statements()
-    rows = await fetch_rows(session, counsel, params)
+    rows = await _CARD_COUNSEL.rows(session, params)
     card.counsel = [PublicCounsel(n, f, p, e, bool(t), w or "") for n, f, p, e, t, w in rows]
     if rows:
-        card.visits = [PublicVisit(*row) for row in await fetch_rows(session, upcoming, params)]
+        card.visits = [PublicVisit(*row) for row in await _CARD_VISITS.rows(session, params)]
     return card
 
 
@@ -242,7 +246,7 @@ class Directory:
     (issue 12: the public page must not scan 26,000 villages per request). It changes only
     with the roster; :func:`directory_version` tells when."""
 
-    version: tuple[int, ...]
+    version: str
     counties: list[Choice]
     towns: dict[int, list[Choice]]
     villages: list[_Entry]  # by county name, town name and village id
@@ -288,9 +292,14 @@ class Directory:
         )
 
 
-async def directory_version(session: AsyncSession) -> tuple[int, ...]:
-    """Changes whenever the directory does: roster imports are audited, and the counts and
-    largest ids move with any village, town or county added or removed otherwise."""
+async def directory_version(session: AsyncSession) -> str:
+    """Changes whenever the directory may have: the roster's token, which the triggers of
+    every roster table change (a rename too; one prebuilt query, issue 12). A database
+    without the token row (made by hand, not by the migrations) falls back to the audit
+    and the counts, which miss a rename."""
+    current = await roster_cache.token(session)
+    if current is not None:
+        return current
     roster = select(func.max(AuditEntry.id)).where(AuditEntry.entity == "roster")
     found = [
         (await session.exec(roster)).one(),
@@ -298,7 +307,7 @@ async def directory_version(session: AsyncSession) -> tuple[int, ...]:
         (await session.exec(select(func.max(Town.id)))).one(),
         (await session.exec(select(func.max(County.id)))).one(),
     ]
-    return tuple(int(x or 0) for x in found)
+    return "counts:" + ",".join(str(int(x or 0)) for x in found)
 
 
 async def load_directory(session: AsyncSession) -> Directory:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import update
+from sqlmodel import col
 
 from config import Settings
 from handlers.dispatcher import Dispatcher
 from storage.db import Database
+from storage.models import Village
 from storage.services import public
 from tests.web.test_public import add_place
 from web.app import create_app
@@ -95,3 +98,23 @@ async def test_pages_without_a_card_are_kept_until_the_roster_changes(
         after = await (await client.get("/", params={"q": "村"})).text()
     assert "新添村" not in first
     assert "新添村" in after
+
+
+async def test_a_renamed_village_is_seen_at_the_next_check(
+    db: Database, dispatcher: Dispatcher
+) -> None:
+    """A rename moves no count and no largest id: the roster's token still changes."""
+    await add_place(db, "示范县", "西岭镇", [("XL55", "旧名村")])
+    live = DirectoryCache(seconds=0)
+    async with db.read() as session:
+        before = await live.get(session)
+    async with db.transaction() as session:
+        await session.exec(  # type: ignore[call-overload]
+            update(Village).where(col(Village.id) == "XL55").values(name="新名村")
+        )
+    async with db.read() as session:
+        after = await live.get(session)
+    assert before.find(text="旧名村").total == 1
+    assert after.version != before.version
+    assert after.find(text="旧名村").total == 0
+    assert after.find(text="新名村").total == 1
