@@ -60,11 +60,10 @@ async def run(url: str, month: Month, county: str, rounds: int) -> list[str]:
     today = date.today()  # noqa: DTZ011
     try:
         async with db.read() as session:
-            total = (
-                await session.execute(text("SELECT COUNT(*) FROM servicelogentry"))
-            ).scalar_one()
+            conn = await session.connection()
+            total = (await conn.execute(text("SELECT COUNT(*) FROM servicelogentry"))).scalar_one()
             in_month = (
-                await session.execute(
+                await conn.execute(
                     text("SELECT COUNT(*) FROM servicelogentry WHERE day >= :f AND day <= :l"),
                     {"f": month.first, "l": month.last},
                 )
@@ -72,9 +71,8 @@ async def run(url: str, month: Month, county: str, rounds: int) -> list[str]:
 
         async def bare() -> int:
             async with db.read() as session:
-                found = await session.execute(
-                    text(BARE), {"first": month.first, "last": month.last}
-                )
+                conn = await session.connection()
+                found = await conn.execute(text(BARE), {"first": month.first, "last": month.last})
                 return len(found.all())
 
         async def report(scope: Scope) -> int:
