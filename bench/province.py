@@ -27,8 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Table, insert  # noqa: E402
+from sqlalchemy import Table, func, insert, select  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from storage.db import is_sqlite, make_sync_engine, table_of  # noqa: E402
@@ -288,12 +289,20 @@ def _executemany(
     return written
 
 
+class NotEmptyError(Exception):
+    """The database already holds a roster: the generator's ids would collide."""
+
+
 def generate(url: str, size: Size, *, last: Month, seed: int = 1, progress: bool = True) -> Made:
     """Create the schema at ``url`` (empty) and load the province; all in one transaction."""
     began = time.perf_counter()
     upgrade(url)
     months = months_ending(last, size.months)
     engine = make_sync_engine(url)
+    with engine.connect() as conn:
+        if conn.execute(select(func.count()).select_from(table_of(County))).scalar_one():
+            engine.dispose()
+            raise NotEmptyError(f"{url} 里已有县：生成器只写入空数据库（换一个新文件或新库）")
     expected = size.villages * size.months * size.entries_per_village_month
     try:
         with engine.begin() as conn:
@@ -326,6 +335,14 @@ def generate(url: str, size: Size, *, last: Month, seed: int = 1, progress: bool
     return Made(counties, size.villages, size.counsel, entries, time.perf_counter() - began)
 
 
+def _month(text: str) -> Month:
+    """A ``YYYY-MM`` argument (argparse reports the ValueError's message)."""
+    try:
+        return Month.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def main() -> None:
     """Parse the command line and generate."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -333,10 +350,19 @@ def main() -> None:
         "--url", required=True, help="an empty database (SQLite file or PostgreSQL)"
     )
     parser.add_argument("--size", choices=sorted(SIZES), default="smoke")
-    parser.add_argument("--last-month", default=str(Month.of(date.today())), help="YYYY-MM")  # noqa: DTZ011
+    parser.add_argument(
+        "--last-month",
+        type=_month,
+        default=Month.of(date.today()),  # noqa: DTZ011
+        help="YYYY-MM",
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    made = generate(args.url, SIZES[args.size], last=Month.parse(args.last_month), seed=args.seed)
+    try:
+        made = generate(args.url, SIZES[args.size], last=args.last_month, seed=args.seed)
+    except (NotEmptyError, OperationalError) as err:
+        reason = str(err.orig) if isinstance(err, OperationalError) else str(err)
+        sys.exit(f"错误：{reason.strip().splitlines()[-1]}")
     print(
         f"{made.counties} counties, {made.villages} villages, {made.counsel} counsel, "
         f"{made.entries:,} entries in {made.seconds:.1f} s"

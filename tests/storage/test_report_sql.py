@@ -8,10 +8,11 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bench.province import SIZES, county_name, generate, months_ending
+from bench.province import SIZES, NotEmptyError, county_name, generate, months_ending
 from config import Settings
 from storage.db import Database
 from storage.models import ServiceLogEntry
@@ -110,3 +111,11 @@ async def test_sql_sums_equal_the_item_arithmetic_on_a_generated_province(
     assert {"met", "missed", "in_progress"} <= statuses
     assert any(r.result.offsite_uncounted > 0 for r in everything)
     assert any(r.pair.flexible for r in everything)
+
+
+async def test_the_generator_refuses_a_database_that_holds_a_roster(db_url: str) -> None:
+    """A second run on the same database would collide on ids half-way: it is refused
+    before anything is written, saying why."""
+    await asyncio.to_thread(generate, db_url, SIZES["smoke"], last=LAST, progress=False)
+    with pytest.raises(NotEmptyError, match="已有县"):
+        await asyncio.to_thread(generate, db_url, SIZES["smoke"], last=LAST, progress=False)
