@@ -109,9 +109,7 @@ async def test_a_renamed_village_is_seen_at_the_next_check(
     async with db.read() as session:
         before = await live.get(session)
     async with db.transaction() as session:
-        await session.exec(  # type: ignore[call-overload]
-            update(Village).where(col(Village.id) == "XL55").values(name="新名村")
-        )
+        await session.exec(update(Village).where(col(Village.id) == "XL55").values(name="新名村"))
     async with db.read() as session:
         after = await live.get(session)
     assert before.find(text="旧名村").total == 1
