@@ -103,6 +103,14 @@ def _truncate_postgres(url: str) -> None:
         tables = ", ".join(f'"{n}"' for n in names)
         if tables:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # a test may delete the token row (a database made by hand): put back the
+        # migration's, so that no later test of the run inherits its absence
+        conn.execute(
+            text(
+                "INSERT INTO rosterversion (id, token) VALUES (1, md5(random()::text)) "
+                "ON CONFLICT (id) DO NOTHING"
+            )
+        )
     engine.dispose()
 
 
