@@ -68,27 +68,28 @@ def _kept_for(session: AsyncSession) -> _Kept:
 async def lookup(session: AsyncSession, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
     """The value of ``load()`` for ``key``, from memory when read under the roster's
     current token; ``load`` must return detached values (see the module's doc)."""
-    token = await _token(session)
-    if token is None:  # no token row: nothing can be kept safely
+    current = await token(session)
+    if current is None:  # no token row: nothing can be kept safely
         return await load()
     kept = _kept_for(session)
     found = kept.entries.get(key)
-    if found is not None and found[0] == token:
+    if found is not None and found[0] == current:
         kept.entries.move_to_end(key)
         kept.hits += 1
         value: T = found[1]
         return value
     kept.misses += 1
     value = await load()
-    kept.entries[key] = (token, value)
+    kept.entries[key] = (current, value)
     kept.entries.move_to_end(key)
     while len(kept.entries) > MAX_ENTRIES:
         kept.entries.popitem(last=False)
     return value
 
 
-async def _token(session: AsyncSession) -> str | None:
-    """The roster's token as the session's transaction sees it: read once, and again
+async def token(session: AsyncSession) -> str | None:
+    """The roster's token as the session's transaction sees it (None: the database has
+    no token row; equal tokens mean an unchanged roster): read once, and again
     only after a statement that may have changed the roster (any statement through
     SQLAlchemy other than a SELECT, a flush included, and a prebuilt one on a roster
     table: :data:`storage.db.WRITES`)."""
@@ -100,15 +101,9 @@ async def _token(session: AsyncSession) -> str | None:
         seen: str | None = kept[2]
         return seen
     row = await _TOKEN.first(session)
-    token = None if row is None else str(row[0])
-    session.info[_SEEN] = (transaction, writes, token)
-    return token
-
-
-async def token(session: AsyncSession) -> str | None:
-    """The roster's current token as the session's transaction sees it (None: the
-    database has no token row): equal tokens mean an unchanged roster."""
-    return await _token(session)
+    current = None if row is None else str(row[0])
+    session.info[_SEEN] = (transaction, writes, current)
+    return current
 
 
 def counts(session: AsyncSession) -> tuple[int, int]:
