@@ -6,6 +6,11 @@ once (where group commit shares transactions), side by side with one bare ORM tr
 on the same database in the same run.
 
     .venv/bin/python bench/chat_path.py --url sqlite:///var/chat-bench.db --messages 2000
+    .venv/bin/python bench/chat_path.py --messages 5000 --rate 1000   # and an open loop
+
+``--rate R`` adds a run where questions arrive at R a second whatever the bot's progress
+(villagers of many groups do not wait for each other's replies); a question's latency runs
+from when it was due to when its reply was delivered.
 
 The database is made empty first (a file is removed; a PostgreSQL schema is dropped).
 """
@@ -27,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 
 from bench.crash import GROUP, QUESTIONS, prepare  # noqa: E402
+from bot import runtime  # noqa: E402
 from bot.language import NlpLanguage  # noqa: E402
 from config import Settings  # noqa: E402
 from handlers.dispatcher import Dispatcher  # noqa: E402
@@ -130,7 +136,33 @@ async def pipeline(
     return time.perf_counter() - began, latencies
 
 
-async def run(url: str, count: int, clients: int) -> list[str]:
+async def arrivals(
+    dispatcher: Dispatcher, relay: OutboxRelay, first: int, count: int, rate: float
+) -> tuple[float, list[float]]:
+    """``count`` questions arriving at ``rate`` a second, whether or not the earlier ones
+    are answered (open loop, as villagers of many groups speak): elapsed seconds and each
+    latency (ms), from the moment the question was due to arrive to its reply delivered,
+    so that the bot falling behind shows as latency."""
+    latencies: list[float] = []
+
+    async def one(n: int, due: float) -> None:
+        await dispatcher.handle(question(n))
+        await relay.drain()
+        latencies.append((time.perf_counter() - due) * 1000)
+
+    tasks = []
+    began = time.perf_counter()
+    for i in range(count):
+        due = began + i / rate
+        wait = due - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(one(first + i, due)))
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - began, latencies
+
+
+async def run(url: str, count: int, clients: int, rate: float = 0) -> list[str]:
     """Prepare, then the pipeline one villager at a time, ``clients`` at once, and the
     bare transaction."""
     await prepare(url)
@@ -141,6 +173,9 @@ async def run(url: str, count: int, clients: int) -> list[str]:
     relay = OutboxRelay(db, ["bench"], sink)
     counter = Counter(db)
     await pipeline(dispatcher, relay, 10**6, 20, 1)  # warm: connections open, statements built
+    settle = getattr(runtime, "settle", None)  # None: code before it (a baseline)
+    if settle is not None:
+        settle()  # as `vcbot serve` does once started
     counter.trace_line()
     lines = [f"backend {url.split(':', 1)[0]}: {count} questions per run"]
     first = 0
@@ -161,6 +196,15 @@ async def run(url: str, count: int, clients: int) -> list[str]:
             + f"  {(counter.commits - commits) / count:4.2f} commits per message"
             f"  {cpu:4.2f} ms CPU per message  ({sink.sent - sent} replies)",
         ]
+    if rate:
+        cpu = time.process_time()
+        elapsed, latencies = await arrivals(dispatcher, relay, first, count, rate)
+        cpu = (time.process_time() - cpu) / count * 1000
+        lines.append(
+            f"{rate:5.0f}/s arriving: {count / elapsed:5.0f} msg/s  p50 "
+            f"{statistics.median(latencies):6.2f} ms  p99 {percentile(latencies, 0.99):6.2f} ms"
+            f"  max {max(latencies):6.2f} ms  {cpu:4.2f} ms CPU per message"
+        )
     floor = await bare(db, 500)
     await db.dispose()
     return [*lines, f"bare ORM transaction (insert + commit): {floor:6.2f} ms"]
@@ -172,10 +216,16 @@ def main() -> None:
     parser.add_argument("--url", default="sqlite:///var/chat-bench.db")
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=50, help="villagers speaking at once")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="also: questions arriving at this many a second, answered or not (open loop)",
+    )
     args = parser.parse_args()
     if args.url.startswith("sqlite:///"):
         Path(args.url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    for line in asyncio.run(run(args.url, args.messages, args.clients)):
+    for line in asyncio.run(run(args.url, args.messages, args.clients, args.rate)):
         print(line)
 
 
