@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot.channels.wechat import WechatChannel, WechatOptions
 from bot.leader import Lock, lead, scheduler_lock
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime, build_runtime, settle
 from bot.scheduler import ReminderScheduler
 from config import Settings
 from handlers.dispatcher import Dispatcher
@@ -93,6 +93,7 @@ def _background(
             if scheduler is not None:
                 lock = scheduler_lock(runtime.settings.database_url)
                 tasks.append(await _lead_scheduler(lock, scheduler, stop, runtime))
+            settle()
             yield
         finally:
             stop.set()

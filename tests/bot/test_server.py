@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
@@ -58,3 +59,18 @@ async def test_background_relay_delivers_what_a_job_queued(db_url: str) -> None:
                 break
             await asyncio.sleep(0.05)
         assert [e.text for e in hub.feed(None, "wx_x", 0)] == ["提醒"]
+
+
+async def test_a_started_server_keeps_its_start_up_objects_out_of_the_collector(
+    db_url: str,
+) -> None:
+    """Once started, what the process holds for its life is frozen (``gc.freeze``): a
+    full collection no longer walks it in the middle of a message."""
+    settings = Settings(database_url=db_url, mode="development")
+    gc.unfreeze()
+    try:
+        async with TestClient(TestServer(build_web_app(settings, reminders=False))) as client:
+            assert gc.get_freeze_count() > 0
+            assert (await client.get("/")).status == 200
+    finally:
+        gc.unfreeze()  # the rest of the test run collects as usual
