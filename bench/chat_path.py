@@ -223,6 +223,8 @@ def main() -> None:
         help="also: questions arriving at this many a second, answered or not (open loop)",
     )
     args = parser.parse_args()
+    if args.rate < 0 or args.messages < 1 or args.clients < 1:
+        parser.error("--rate 不能为负，--messages 和 --clients 至少为 1")
     if args.url.startswith("sqlite:///"):
         Path(args.url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     for line in asyncio.run(run(args.url, args.messages, args.clients, args.rate)):
