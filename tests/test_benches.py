@@ -1,0 +1,65 @@
+"""The benches of issue 12 at a smoke size, as their commands run them: each must still
+run against today's code and print its figures (the figures themselves are BENCHMARKS.md's,
+never a test's). The crash bench has its own smoke test (tests/hostile/test_crash.py);
+the public page's bench starts a server on a fixed port and is left to its own runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bench(name: str, *args: str) -> str:
+    """Run ``bench/<name>`` with ``args``; its standard output (it must exit 0)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / name), *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_the_chat_bench_runs_closed_and_open_loops(tmp_path: Path) -> None:
+    out = bench(
+        "chat_path.py",
+        "--url",
+        f"sqlite:///{tmp_path / 'chat.db'}",
+        "--messages",
+        "20",
+        "--clients",
+        "5",
+        "--rate",
+        "200",
+    )
+    assert "  1 at once:" in out
+    assert "  5 at once:" in out
+    assert "200/s arriving:" in out
+    assert out.count("(20 replies)") == 2  # each closed loop delivered every reply
+
+
+def test_the_report_bench_runs_on_a_generated_province(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'province.db'}"
+    made = bench("province.py", "--size", "smoke", "--url", url, "--last-month", "2026-11")
+    assert "40 villages" in made
+    out = bench("report.py", "--url", url, "--month", "2026-11", "--rounds", "1")
+    assert "bare GROUP BY:" in out
+    assert "ratio report / GROUP BY:" in out
+
+
+def test_the_import_bench_runs(tmp_path: Path) -> None:
+    out = bench("import_logs.py", "--url", f"sqlite:///{tmp_path / 'import.db'}", "--rows", "300")
+    assert "bare executemany" in out
+    assert "ratio import / executemany:" in out
+
+
+def test_the_memory_bench_runs() -> None:
+    out = bench("groups_rss.py", "--groups", "5", "--rounds", "1")
+    assert "5 groups" in out
+    assert "peak RSS after serving them:" in out
