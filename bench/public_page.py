@@ -15,6 +15,7 @@ import asyncio
 import os
 import random
 import secrets
+import socket
 import statistics
 import subprocess
 import sys
@@ -25,7 +26,28 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 8765
+START_SECONDS = 60  # how long the server may take to answer before the bench gives up
+
+
+def free_port() -> int:
+    """A port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until_listening(server: subprocess.Popen[bytes], port: int) -> bool:
+    """True once the server accepts connections; False when it stopped first."""
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            return False
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.1)
+    return False
 
 
 def paths(villages: int, counties: int, rng: random.Random) -> list[str]:
@@ -82,7 +104,7 @@ def summary(name: str, latencies: list[float], errors: int, seconds: float) -> s
 
 async def run(args: argparse.Namespace) -> list[str]:
     """Warm up, then the page mix and the static file, one after the other."""
-    base = f"http://127.0.0.1:{PORT}"
+    base = f"http://127.0.0.1:{args.port}"
     rng = random.Random(7)
     mix: list[str] = []
     while len(mix) < args.requests:
@@ -111,21 +133,22 @@ def main() -> None:
     parser.add_argument("--villages", type=int, default=26_000)
     parser.add_argument("--counties", type=int, default=260)
     parser.add_argument("--workers", type=int, default=1, help="vcbot serve --workers")
+    parser.add_argument("--port", type=int, default=0, help="default: a free one")
     args = parser.parse_args()
+    args.port = args.port or free_port()
     env = {**os.environ, "VCBOT_DATABASE_URL": args.url, "VCBOT_MODE": "production"}
     env["VCBOT_SECRET_KEY"] = secrets.token_hex(32)
     workers = ["--workers", str(args.workers)] if args.workers > 1 else []
-    command = [str(ROOT / ".venv/bin/vcbot"), "serve", "--port", str(PORT), "--no-reminders"]
+    command = [str(ROOT / ".venv/bin/vcbot"), "serve", "--port", str(args.port), "--no-reminders"]
     # the server's stderr goes to a file: a pipe nobody reads could fill and stall it
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
             [*command, *workers], env=env, stdout=subprocess.DEVNULL, stderr=log
         )
         try:
-            time.sleep(3)
-            if server.poll() is not None:  # it refused to start (an old schema, say)
+            if not wait_until_listening(server, args.port):  # an old schema, say
                 log.seek(0)
-                sys.exit(f"vcbot serve stopped: {log.read().decode().strip()}")
+                sys.exit(f"vcbot serve did not start: {log.read().decode().strip()}")
             for line in asyncio.run(run(args)):
                 print(line)
         finally:

@@ -1,7 +1,6 @@
 """The benches of issue 12 at a smoke size, as their commands run them: each must still
 run against today's code and print its figures (the figures themselves are BENCHMARKS.md's,
-never a test's). The crash bench has its own smoke test (tests/hostile/test_crash.py);
-the public page's bench starts a server on a fixed port and is left to its own runs."""
+never a test's). The crash bench has its own smoke test (tests/hostile/test_crash.py)."""
 
 from __future__ import annotations
 
@@ -44,13 +43,20 @@ def test_the_chat_bench_runs_closed_and_open_loops(tmp_path: Path) -> None:
     assert out.count("(20 replies)") == 2  # each closed loop delivered every reply
 
 
-def test_the_report_bench_runs_on_a_generated_province(tmp_path: Path) -> None:
+def test_the_report_and_page_benches_run_on_a_generated_province(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'province.db'}"
     made = bench("province.py", "--size", "smoke", "--url", url, "--last-month", "2026-11")
     assert "40 villages" in made
     out = bench("report.py", "--url", url, "--month", "2026-11", "--rounds", "1")
     assert "bare GROUP BY:" in out
     assert "ratio report / GROUP BY:" in out
+    page = bench(
+        "public_page.py",
+        *("--url", url, "--villages", "40", "--counties", "2"),
+        *("--requests", "60", "--clients", "4"),
+    )
+    assert "public page mix" in page
+    assert page.count("errors 0") == 2  # vcbot serve answered every page and file
 
 
 def test_the_import_bench_runs(tmp_path: Path) -> None:
