@@ -295,11 +295,10 @@ def make_async_engine(url: str | URL) -> AsyncEngine:
         )
         engine = create_async_engine(target, **creator)
         _sqlite_events(engine.sync_engine)
-        event.listen(engine.sync_engine, "before_cursor_execute", _count_writes)
-        return engine
-    # 10 kept open, 10 more at a peak: an overflow connection is closed after use, and
-    # opening one costs more than the public page itself (issue 12)
-    engine = create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    else:
+        # 10 kept open, 10 more at a peak: an overflow connection is closed after use, and
+        # opening one costs more than the public page itself (issue 12)
+        engine = create_async_engine(target, pool_pre_ping=True, pool_size=10, max_overflow=10)
     event.listen(engine.sync_engine, "before_cursor_execute", _count_writes)
     return engine
 
