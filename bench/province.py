@@ -299,13 +299,12 @@ def generate(url: str, size: Size, *, last: Month, seed: int = 1, progress: bool
     upgrade(url)
     months = months_ending(last, size.months)
     engine = make_sync_engine(url)
-    with engine.connect() as conn:
-        if conn.execute(select(func.count()).select_from(table_of(County))).scalar_one():
-            engine.dispose()
-            raise NotEmptyError(f"{url} 里已有县：生成器只写入空数据库（换一个新文件或新库）")
     expected = size.villages * size.months * size.entries_per_village_month
     try:
         with engine.begin() as conn:
+            # in the loading transaction, before anything is written
+            if conn.execute(select(func.count()).select_from(table_of(County))).scalar_one():
+                raise NotEmptyError(f"{url} 里已有县：生成器只写入空数据库（换一个新文件或新库）")
             for table, rows in _roster(size).items():
                 conn.execute(insert(table), rows)
             for table, rows in _extras(size, months, seed).items():
