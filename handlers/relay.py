@@ -82,6 +82,7 @@ class OutboxRelay:
         self._draining = asyncio.Lock()
         self._next: asyncio.Future[int] | None = None  # the drain the next callers share
         self._next_expiry_check: datetime | None = None
+        self._unmarked: list[outbox.Claim] = []  # sent, not yet recorded so
         # a batch's last send must come well within the lease of its claim
         per_send = pace_seconds + pace_jitter_seconds + 1.0
         self.batch = max(1, int(lease.total_seconds() / (4 * per_send))) if self.paced else BATCH
@@ -94,7 +95,11 @@ class OutboxRelay:
         view's drain and the background loop from racing for nothing). Callers that come
         while a drain runs share the next one (issue 12): it starts after their rows
         were committed, so it sees them, and a crowd of callers costs one drain, not one
-        each.
+        each. A drain that such a next one follows leaves the marking of its sends to
+        the next one's claim transaction: one commit fewer a drain, and the window
+        between a send and its mark grows hardly longer, since that claim queues for
+        the write turn when the mark would have. With nobody waiting, a drain marks its sends
+        before it returns.
         """
         shared = self._next
         if shared is not None:
@@ -114,46 +119,70 @@ class OutboxRelay:
         return delivered
 
     async def idle(self) -> None:
-        """Return once no drain is under way (a channel closing waits for its last send)."""
+        """Return once no drain is under way and every send is recorded (a channel closing
+        waits for its last send)."""
         async with self._draining:
-            return
+            await self._mark_unmarked()
 
     async def _drain(self) -> int:
         await self._expire_now_and_then()
         delivered = 0
-        while claims := await outbox.claim_batch(
-            self.db, self.channels, self.clock(), self.lease, limit=self.batch
-        ):
-            sent: list[outbox.Claim] = []
-            try:
+        handed_on = False
+        try:
+            while claims := await self._mark_and_claim():
                 for i, claim in enumerate(claims):
                     try:
                         if await self._send(claim):
-                            sent.append(claim)
+                            delivered += 1
                     except TransportUnavailable as err:
                         log.info("transport unavailable (%s); delivery paused", err)
                         for held in claims[i:]:
                             await outbox.release(self.db, held)
-                        return delivered + len(sent)
-            finally:
-                await self._mark_sent(sent)
-            delivered += len(sent)
-            if len(claims) < self.batch:
-                break  # nothing more was due: no empty claim transaction to find that out
-        return delivered
+                        return delivered
+                if len(claims) < self.batch:
+                    break  # nothing more was due: no empty claim transaction to find that out
+            # a caller already waits for the next drain, which starts as soon as this one
+            # ends: its claim transaction marks these sends, one commit instead of two
+            handed_on = self._next is not None
+            return delivered
+        finally:
+            if not handed_on:
+                await self._mark_unmarked()
 
     @property
     def paced(self) -> bool:
         """True when sends are spaced (a chat service's rate limit)."""
         return bool(self.pace_seconds or self.pace_jitter_seconds)
 
-    async def _mark_sent(self, sent: list[outbox.Claim]) -> None:
-        """Record the deliveries of an unpaced batch in one transaction (a paced relay
+    async def _mark_and_claim(self) -> list[outbox.Claim]:
+        """Claim the next batch, marking the sends not yet marked in the same transaction."""
+        unmarked, self._unmarked = self._unmarked, []
+        now = self.clock()
+        try:
+            lapsed, claims = await outbox.mark_sent_and_claim(
+                self.db, unmarked, now, self.channels, now, self.lease, limit=self.batch
+            )
+        except BaseException:
+            self._unmarked = unmarked + self._unmarked  # still to be marked
+            raise
+        self._lapsed(lapsed)
+        return claims
+
+    async def _mark_unmarked(self) -> None:
+        """Record the unmarked sends of unpaced batches in one transaction (a paced relay
         marked each right after its send: a second between sends, one commit is cheap)."""
-        if not sent or self.paced:
+        unmarked, self._unmarked = self._unmarked, []
+        if not unmarked:
             return
-        lapsed = await outbox.mark_sent_many(self.db, sent, self.clock())
-        for row_id in lapsed:
+        try:
+            self._lapsed(await outbox.mark_sent_many(self.db, unmarked, self.clock()))
+        except BaseException:
+            self._unmarked = unmarked + self._unmarked
+            raise
+
+    @staticmethod
+    def _lapsed(ids: Sequence[int]) -> None:
+        for row_id in ids:
             log.warning("outbox message %s was sent after its claim lapsed", row_id)
 
     async def _expire_now_and_then(self) -> None:
@@ -189,7 +218,8 @@ class OutboxRelay:
             await outbox.mark_failed(self.db, claim, repr(err), self.clock())
             return False
         if not self.paced:
-            return True  # marked with the rest of its batch, see _mark_sent
+            self._unmarked.append(claim)  # marked with the rest of its batch
+            return True
         if not await outbox.mark_sent(self.db, claim, self.clock()):
             log.warning("outbox message %s was sent after its claim lapsed", claim.row.id)
         # chat services ban machine rhythm

@@ -3,7 +3,9 @@
 Delivery is a claim, not a read. A relay claims a batch of due rows (an atomic
 conditional UPDATE; PostgreSQL skips rows another relay holds), sends them, and marks
 them sent: a paced relay each right after its send, an unpaced one (whose sends take
-milliseconds) the whole batch in one transaction. A claim carries a lease: a row still unsent when its lease has run out belonged
+milliseconds) the whole batch in one transaction, which is the next batch's claim when
+that follows at once (:func:`mark_sent_and_claim`). A claim carries a lease: a row still
+unsent when its lease has run out belonged
 to a sender that died or hung mid-send, so it may or may not have reached the chat. It
 is marked *uncertain* and reported, never sent again blindly (a duplicated WeChat
 message is worse than a reported one). A send that failed for sure is released with a
@@ -28,7 +30,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database, insert_params, new_row, param, table_of
 from storage.models import InboundMessage, OutboxMessage, utcnow
-from storage.prepared import Prepared
+from storage.prepared import Executor, Prepared
 
 MAX_ATTEMPTS = 8
 DEFAULT_LEASE = timedelta(seconds=60)
@@ -232,19 +234,43 @@ async def claim_batch(
     id order (issue 12: one claim per batch, not per message). A crash before a row is
     marked sent leaves it unmarked: reported uncertain when its lease runs out, never
     resent."""
+    _, claims = await mark_sent_and_claim(db, (), now, channels, now, lease, limit=limit)
+    return claims
+
+
+async def mark_sent_and_claim(
+    db: Database,
+    sent: Sequence[Claim],
+    when: datetime,
+    channels: Sequence[str],
+    now: datetime,
+    lease: timedelta = DEFAULT_LEASE,
+    *,
+    limit: int = 20,
+) -> tuple[list[int], list[Claim]]:
+    """Record the deliveries of ``sent`` and claim the next batch, in one transaction: a
+    relay's drain that follows straight on the one before saves a commit (issue 12). The
+    ids that could not be marked (their claim lost meanwhile), and the new claims."""
+    async with db.statements() as connection:
+        lapsed = await _mark_sent_on(connection, sent, when)
+        return lapsed, await _claim_on(connection, channels, now, lease, limit)
+
+
+async def _claim_on(
+    connection: Executor, channels: Sequence[str], now: datetime, lease: timedelta, limit: int
+) -> list[Claim]:
     token = uuid.uuid4().hex
     due = {**_given("channel", channels), "now": now}
-    async with db.statements() as connection:
-        # the SELECT locks the rows (PostgreSQL) before the UPDATE names them: no IN over a
-        # SKIP LOCKED subquery, which PostgreSQL may run again per row
-        found = await _due(len(channels)).rows(connection, {**due, "limit": limit})
-        ids = [i for (i,) in found]
-        if not ids:
-            return []
-        values = {**due, **_given("id", ids), "token": token, "lease_until": now + lease}
-        claimed = await _claim(len(channels), len(ids)).rows(connection, values)
-        rows = sorted((ClaimedRow(*row) for row in claimed), key=_by_id)
-        return [Claim(row, token) for row in rows]
+    # the SELECT locks the rows (PostgreSQL) before the UPDATE names them: no IN over a
+    # SKIP LOCKED subquery, which PostgreSQL may run again per row
+    found = await _due(len(channels)).rows(connection, {**due, "limit": limit})
+    ids = [i for (i,) in found]
+    if not ids:
+        return []
+    values = {**due, **_given("id", ids), "token": token, "lease_until": now + lease}
+    claimed = await _claim(len(channels), len(ids)).rows(connection, values)
+    rows = sorted((ClaimedRow(*row) for row in claimed), key=_by_id)
+    return [Claim(row, token) for row in rows]
 
 
 def _by_id(row: ClaimedRow) -> int:
@@ -268,14 +294,18 @@ async def mark_sent(db: Database, claim: Claim, when: datetime) -> bool:
 async def mark_sent_many(db: Database, claims: Sequence[Claim], when: datetime) -> list[int]:
     """Record the deliveries of several claims in one transaction (an unpaced relay's
     batch, issue 12); the ids it could not mark, their claim lost meanwhile."""
+    async with db.statements() as connection:
+        return await _mark_sent_on(connection, claims, when)
+
+
+async def _mark_sent_on(connection: Executor, claims: Sequence[Claim], when: datetime) -> list[int]:
     by_token: dict[str, list[int]] = {}
     for claim in claims:
         by_token.setdefault(claim.token, []).append(claim.row.id)
     marked: set[int] = set()
-    async with db.statements() as connection:
-        for token, ids in by_token.items():
-            values = {**_given("id", ids), "token": token, "when": when}
-            marked.update(i for (i,) in await _mark_sent(len(ids)).rows(connection, values))
+    for token, ids in by_token.items():
+        values = {**_given("id", ids), "token": token, "when": when}
+        marked.update(i for (i,) in await _mark_sent(len(ids)).rows(connection, values))
     return sorted(i for ids in by_token.values() for i in ids if i not in marked)
 
 

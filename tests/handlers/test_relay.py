@@ -111,15 +111,15 @@ async def test_polling_loop_survives_a_failed_drain(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     transport = RecordingTransport()
-    real_claim = outbox.claim_batch
+    real_claim = outbox.mark_sent_and_claim
     failures = [ConnectionError("database went away")]
 
-    async def flaky(*args: Any, **kwargs: Any) -> list[outbox.Claim]:
+    async def flaky(*args: Any, **kwargs: Any) -> tuple[list[int], list[outbox.Claim]]:
         if failures:
             raise failures.pop()
         return await real_claim(*args, **kwargs)
 
-    monkeypatch.setattr(outbox, "claim_batch", flaky)
+    monkeypatch.setattr(outbox, "mark_sent_and_claim", flaky)
     await queue(db, "一")
     await run_until_delivered(OutboxRelay(db, ["test"], transport), transport)
     assert (failures, transport.texts()) == ([], ["一"])
@@ -131,13 +131,13 @@ async def test_callers_during_a_drain_share_the_next_one(
     transport = SlowTransport()
     relay = OutboxRelay(db, ["test"], transport)
     claims = [0]
-    real_claim = outbox.claim_batch
+    real_claim = outbox.mark_sent_and_claim
 
-    async def counted(*args: Any, **kwargs: Any) -> list[outbox.Claim]:
+    async def counted(*args: Any, **kwargs: Any) -> tuple[list[int], list[outbox.Claim]]:
         claims[0] += 1
         return await real_claim(*args, **kwargs)
 
-    monkeypatch.setattr(outbox, "claim_batch", counted)
+    monkeypatch.setattr(outbox, "mark_sent_and_claim", counted)
     await queue(db, "一")
     first = asyncio.ensure_future(relay.drain())
     await transport.sending.wait()  # the first drain is sending 一 (its claim is done)
@@ -158,6 +158,55 @@ async def test_an_unpaced_batch_is_marked_sent_in_one_transaction(db: Database) 
     async with db.read() as s:
         rows = list(await s.exec(select(OutboxMessage)))
     assert all(r.sent_at is not None and r.lease_until is None for r in rows)
+
+
+async def sent_marks(db: Database) -> dict[str, bool]:
+    async with db.read() as s:
+        return {r.text: r.sent_at is not None for r in await s.exec(select(OutboxMessage))}
+
+
+async def test_a_drain_with_a_caller_waiting_leaves_its_marks_to_the_next_claim(
+    db: Database,
+) -> None:
+    transport = SlowTransport()
+    relay = OutboxRelay(db, ["test"], transport)
+    await relay.drain()  # the look for dead senders is done: only claims and marks commit
+    await queue(db, "一")
+    first = asyncio.ensure_future(relay.drain())
+    await transport.sending.wait()
+    await queue(db, "二")
+    commits = commits_of(db)
+    second = asyncio.ensure_future(relay.drain())  # waits: it shares the next drain
+    assert (await first, await second) == (1, 1)
+    # the next drain's claim marked 一 in its transaction (before: a commit of its own),
+    # then 二 was marked alone, as nobody waited for a drain after it
+    assert commits[0] == 2
+    assert await sent_marks(db) == {"一": True, "二": True}
+
+
+async def test_marks_handed_on_survive_a_failed_claim_and_idle_writes_them(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    transport = SlowTransport()
+    relay = OutboxRelay(db, ["test"], transport)
+    await queue(db, "一")
+    first = asyncio.ensure_future(relay.drain())
+    await transport.sending.wait()
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(outbox, "mark_sent_and_claim", broken)
+        patched.setattr(outbox, "mark_sent_many", broken)
+        second = asyncio.ensure_future(relay.drain())
+        assert await first == 1
+        with pytest.raises(ConnectionError):
+            await second  # its claim, which carried 一's mark, failed; so did marking alone
+    assert await sent_marks(db) == {"一": False}
+    await relay.idle()  # a channel closing: every send is recorded before it returns
+    assert await sent_marks(db) == {"一": True}
+    assert transport.texts() == ["一"]
 
 
 async def test_a_paced_relay_marks_each_send_at_once(db: Database) -> None:
