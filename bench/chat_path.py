@@ -12,6 +12,10 @@ on the same database in the same run.
 (villagers of many groups do not wait for each other's replies); a question's latency runs
 from when it was due to when its reply was delivered.
 
+Latency ends when the transport is handed the reply (what the villager waits for). The
+p99 in brackets, "returned", ends when the sender's ``handle`` and ``drain`` calls
+returned: that also waits for a drain already under way, and for the sent mark.
+
 The database is made empty first (a file is removed; a PostgreSQL schema is dropped).
 """
 
@@ -22,6 +26,7 @@ import asyncio
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,13 +49,22 @@ from storage.models import SeenRoom  # noqa: E402
 
 
 class Sink:
-    """A transport that keeps nothing: the bench measures the bot, not a chat."""
+    """A transport that keeps nothing but when each villager's reply went out: the bench
+    measures the bot, not a chat."""
 
-    sent = 0
+    def __init__(self) -> None:
+        self.sent = 0
+        self.delivered: dict[str, float] = {}  # the @-mentioned villager -> when
 
     async def deliver(self, message: OutgoingMessage) -> None:
-        """Count it."""
+        """Count it, and note when the first reply to its villager went out."""
         self.sent += 1
+        if message.mentions:
+            self.delivered.setdefault(message.mentions[0], time.perf_counter())
+
+    def latencies(self, started: dict[int, float]) -> list[float]:
+        """Milliseconds from each question's start to its reply's delivery."""
+        return [(self.delivered[f"villager{n}"] - t) * 1000 for n, t in started.items()]
 
 
 class Counter:
@@ -116,50 +130,61 @@ def question(n: int) -> IncomingMessage:
     )
 
 
+@dataclass
+class Run:
+    """What a run measured: seconds in all, and per question when it started (sent, or
+    was due) and how long its sender's ``handle`` and ``drain`` took to return (ms)."""
+
+    elapsed: float
+    started: dict[int, float]
+    returned: list[float]
+
+
 async def pipeline(
     dispatcher: Dispatcher, relay: OutboxRelay, first: int, count: int, clients: int
-) -> tuple[float, list[float]]:
+) -> Run:
     """``count`` questions from ``clients`` villagers speaking at once, each waiting for
-    its reply to be delivered before the next: elapsed seconds and each latency (ms)."""
-    latencies: list[float] = []
+    its reply to be delivered before the next."""
+    started: dict[int, float] = {}
+    returned: list[float] = []
     numbers = iter(range(first, first + count))
 
     async def client() -> None:
         for n in numbers:
-            t = time.perf_counter()
+            t = started[n] = time.perf_counter()
             await dispatcher.handle(question(n))
             await relay.drain()
-            latencies.append((time.perf_counter() - t) * 1000)
+            returned.append((time.perf_counter() - t) * 1000)
 
     began = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
-    return time.perf_counter() - began, latencies
+    return Run(time.perf_counter() - began, started, returned)
 
 
 async def arrivals(
     dispatcher: Dispatcher, relay: OutboxRelay, first: int, count: int, rate: float
-) -> tuple[float, list[float]]:
+) -> Run:
     """``count`` questions arriving at ``rate`` a second, whether or not the earlier ones
-    are answered (open loop, as villagers of many groups speak): elapsed seconds and each
-    latency (ms), from the moment the question was due to arrive to its reply delivered,
-    so that the bot falling behind shows as latency."""
-    latencies: list[float] = []
+    are answered (open loop, as villagers of many groups speak). A question starts when
+    it was due to arrive, so that the bot falling behind shows as latency."""
+    started: dict[int, float] = {}
+    returned: list[float] = []
 
     async def one(n: int, due: float) -> None:
         await dispatcher.handle(question(n))
         await relay.drain()
-        latencies.append((time.perf_counter() - due) * 1000)
+        returned.append((time.perf_counter() - due) * 1000)
 
     tasks = []
     began = time.perf_counter()
     for i in range(count):
-        due = began + i / rate
+        due = started[first + i] = began + i / rate
         wait = due - time.perf_counter()
         if wait > 0:
             await asyncio.sleep(wait)
         tasks.append(asyncio.create_task(one(first + i, due)))
     await asyncio.gather(*tasks)
-    return time.perf_counter() - began, latencies
+    return Run(time.perf_counter() - began, started, returned)
 
 
 async def run(url: str, count: int, clients: int, rate: float = 0) -> list[str]:
@@ -182,12 +207,14 @@ async def run(url: str, count: int, clients: int, rate: float = 0) -> list[str]:
     for crowd in dict.fromkeys((1, clients)):
         statements, commits, sent = counter.statements, counter.commits, sink.sent
         cpu = time.process_time()
-        elapsed, latencies = await pipeline(dispatcher, relay, first, count, crowd)
+        measured = await pipeline(dispatcher, relay, first, count, crowd)
         cpu = (time.process_time() - cpu) / count * 1000
         first += count
+        latencies = sink.latencies(measured.started)
         lines += [
-            f"{crowd:3d} at once: {count / elapsed:7.0f} msg/s  p50 "
+            f"{crowd:3d} at once: {count / measured.elapsed:7.0f} msg/s  p50 "
             f"{statistics.median(latencies):6.2f} ms  p99 {percentile(latencies, 0.99):6.2f} ms"
+            f" (returned {percentile(measured.returned, 0.99):6.2f})"
             + (
                 f"  {(counter.statements - statements) / count:5.1f} SQLite statements"
                 if url.startswith("sqlite")
@@ -198,11 +225,13 @@ async def run(url: str, count: int, clients: int, rate: float = 0) -> list[str]:
         ]
     if rate:
         cpu = time.process_time()
-        elapsed, latencies = await arrivals(dispatcher, relay, first, count, rate)
+        measured = await arrivals(dispatcher, relay, first, count, rate)
         cpu = (time.process_time() - cpu) / count * 1000
+        latencies = sink.latencies(measured.started)
         lines.append(
-            f"{rate:5.0f}/s arriving: {count / elapsed:5.0f} msg/s  p50 "
+            f"{rate:5.0f}/s arriving: {count / measured.elapsed:5.0f} msg/s  p50 "
             f"{statistics.median(latencies):6.2f} ms  p99 {percentile(latencies, 0.99):6.2f} ms"
+            f" (returned {percentile(measured.returned, 0.99):6.2f})"
             f"  max {max(latencies):6.2f} ms  {cpu:4.2f} ms CPU per message"
         )
     floor = await bare(db, 500)
