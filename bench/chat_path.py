@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event  # noqa: E402
 
 from bench.crash import GROUP, QUESTIONS, prepare  # noqa: E402
+from bench.errors import one_line_errors  # noqa: E402
 from bot import runtime  # noqa: E402
 from bot.language import NlpLanguage  # noqa: E402
 from config import Settings  # noqa: E402
@@ -256,7 +257,9 @@ def main() -> None:
         parser.error("--rate 不能为负，--messages 和 --clients 至少为 1")
     if args.url.startswith("sqlite:///"):
         Path(args.url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    for line in asyncio.run(run(args.url, args.messages, args.clients, args.rate)):
+    with one_line_errors():
+        lines = asyncio.run(run(args.url, args.messages, args.clients, args.rate))
+    for line in lines:
         print(line)
 
 

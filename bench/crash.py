@@ -36,6 +36,7 @@ from typing import Final
 ROOT: Final = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.errors import one_line_errors  # noqa: E402
 from bot.language import NlpLanguage  # noqa: E402
 from config import Settings  # noqa: E402
 from handlers.dispatcher import Dispatcher  # noqa: E402
@@ -244,10 +245,12 @@ def main() -> int:
     parser.add_argument("--wire", default="")
     parser.add_argument("--descending", action="store_true")
     args = parser.parse_args()
-    if args.mode == "worker":
-        asyncio.run(work(args.db, args.instance, args.questions, args.descending, Path(args.wire)))
-        return 0
-    return run(args)
+    with one_line_errors():
+        if args.mode == "worker":
+            wire = Path(args.wire)
+            asyncio.run(work(args.db, args.instance, args.questions, args.descending, wire))
+            return 0
+        return run(args)
 
 
 if __name__ == "__main__":

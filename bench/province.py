@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Table, func, insert, select  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from bench.errors import one_line_errors  # noqa: E402
 from storage.db import is_sqlite, make_sync_engine, table_of  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -357,11 +357,8 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    try:
+    with one_line_errors(NotEmptyError):
         made = generate(args.url, SIZES[args.size], last=args.last_month, seed=args.seed)
-    except (NotEmptyError, OperationalError) as err:
-        reason = str(err.orig) if isinstance(err, OperationalError) else str(err)
-        sys.exit(f"错误：{reason.strip().splitlines()[-1]}")
     print(
         f"{made.counties} counties, {made.villages} villages, {made.counsel} counsel, "
         f"{made.entries:,} entries in {made.seconds:.1f} s"

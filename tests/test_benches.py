@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import PG_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -69,3 +74,29 @@ def test_the_memory_bench_runs() -> None:
     out = bench("groups_rss.py", "--groups", "5", "--rounds", "1")
     assert "5 groups" in out
     assert "peak RSS after serving them:" in out
+
+
+@pytest.mark.parametrize("name", ["chat_path.py", "crash.py", "province.py"])
+def test_a_bench_given_a_missing_database_says_so_in_one_line(
+    name: str, postgres_url: str | None
+) -> None:
+    if postgres_url is None:
+        pytest.skip(f"{PG_ENV} 未设置")
+    missing = (
+        make_url(postgres_url)
+        .set(database="vcbot_no_such_database")
+        .render_as_string(hide_password=False)
+    )
+    flag = "--db" if name == "crash.py" else "--url"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / name), flag, missing],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("错误："), done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert 'database "vcbot_no_such_database" does not exist' in done.stderr
