@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: setup demo test lint unit browser-deps wechaty-deps clean
+.PHONY: setup demo test lint unit browser-deps wechaty-deps catalog clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11：找不到 $(PY)（可用 make PY=python3 ...）"; exit 1; }
@@ -26,6 +26,12 @@ demo: setup
 	$(DEMO_ENV) $(BIN)/vcbot db upgrade
 	$(DEMO_ENV) $(BIN)/vcbot demo load --reset
 	$(DEMO_ENV) $(BIN)/vcbot serve --host $(HOST) --port $(PORT)
+
+## catalog: compile click's messages in Chinese (the .po) to the .mo the command line reads;
+## run it after editing the .po (a test checks the two agree)
+CATALOG := bot/locale/zh_CN/LC_MESSAGES/messages
+catalog: setup
+	$(BIN)/pybabel compile -i $(CATALOG).po -o $(CATALOG).mo
 
 lint: setup
 	$(BIN)/ruff check .

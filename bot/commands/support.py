@@ -5,7 +5,9 @@ and writing a result to the terminal or a file."""
 from __future__ import annotations
 
 import asyncio
+import gettext
 import importlib
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -27,6 +29,17 @@ P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
 ERROR_PREFIX = "错误："
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"  # click's messages, zh_CN
+
+
+def speak_chinese() -> None:
+    """click's own messages (「用法：」, 「没有选项 '--foo'。」 …) in Chinese.
+
+    click translates its messages through gettext's default domain; the catalog of them is
+    ``bot/locale/zh_CN/LC_MESSAGES/messages.po`` (compiled to ``.mo`` by ``make catalog``).
+    vcbot speaks Chinese whatever the terminal's locale, so LANGUAGE is set for it."""
+    gettext.bindtextdomain(gettext.textdomain(), str(LOCALE_DIR))
+    os.environ["LANGUAGE"] = "zh_CN"
 
 
 class Refused(click.ClickException):
@@ -70,6 +83,7 @@ class VcbotGroup(click.Group):
         **extra: Any,
     ) -> Any:
         """Run the command line; in standalone mode, show errors in Chinese and exit."""
+        speak_chinese()
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:

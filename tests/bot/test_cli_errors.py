@@ -36,7 +36,7 @@ def test_usage_error_has_the_chinese_prefix_and_the_usage(fresh: CliRunner) -> N
     out = fresh.invoke(main, ["report", "--month", "2026-11", "--year", "2026"])
     assert out.exit_code == 2
     assert "错误：请只给出 --month、--half、--year 其中之一" in out.stderr
-    assert "Usage:" in out.stderr
+    assert "用法：" in out.stderr
     assert "Error:" not in out.stderr
 
 
