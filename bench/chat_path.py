@@ -16,6 +16,9 @@ Latency ends when the transport is handed the reply (what the villager waits for
 p99 in brackets, "returned", ends when the sender's ``handle`` and ``drain`` calls
 returned: that also waits for a drain already under way, and for the sent mark.
 
+The open-loop line also says how much of the run the process's SQLite write turn was held,
+by the dispatcher's transactions and by the relay's (every round needs it alone).
+
 The database is made empty first (a file is removed; a PostgreSQL schema is dropped).
 """
 
@@ -26,9 +29,12 @@ import asyncio
 import statistics
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +106,47 @@ class Counter:
 
     def _commit(self, *_: Any) -> None:
         self.commits += 1
+
+
+class TurnMeter:
+    """How long the process's SQLite write turn is held (``Database._write_turn``, which
+    each writer of the process takes before SQLite's own lock), and by whom: the
+    dispatcher's transactions or the relay's statements. On SQLite the turn is the one
+    thing every round of the chat path must have alone."""
+
+    def __init__(self, db: Database) -> None:
+        self.held: dict[str, float] = {"transaction": 0.0, "statements": 0.0}
+        self.on = False
+        turn = getattr(db, "_write_turn", None)  # None: code before the turn (a baseline)
+        if turn is not None:
+            db._write_turn = self._metered(turn)  # type: ignore[method-assign]
+
+    def _metered(self, turn: Any) -> Any:
+        @asynccontextmanager
+        async def metered() -> AsyncIterator[None]:
+            frame: FrameType | None = sys._getframe(1)  # up to db.transaction or .statements
+            while frame is not None and frame.f_code.co_name not in self.held:
+                frame = frame.f_back
+            who = "" if frame is None else frame.f_code.co_name
+            async with turn():
+                began = time.perf_counter()
+                try:
+                    yield
+                finally:
+                    if self.on and who in self.held:
+                        self.held[who] += time.perf_counter() - began
+
+        return metered
+
+    def share(self, seconds: float) -> str:
+        """The shares of ``seconds`` the turn was held, in all and by whom."""
+        if not any(self.held.values()):
+            return ""
+        parts = {who: held / seconds * 100 for who, held in self.held.items()}
+        return (
+            f"  write turn held {sum(parts.values()):3.0f} % (dispatcher "
+            f"{parts['transaction']:.0f} %, relay {parts['statements']:.0f} %)"
+        )
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -198,6 +245,7 @@ async def run(url: str, count: int, clients: int, rate: float = 0) -> list[str]:
     sink = Sink()
     relay = OutboxRelay(db, ["bench"], sink)
     counter = Counter(db)
+    meter = TurnMeter(db)
     await pipeline(dispatcher, relay, 10**6, 20, 1)  # warm: connections open, statements built
     settle = getattr(runtime, "settle", None)  # None: code before it (a baseline)
     if settle is not None:
@@ -226,7 +274,9 @@ async def run(url: str, count: int, clients: int, rate: float = 0) -> list[str]:
         ]
     if rate:
         cpu = time.process_time()
+        meter.on = True
         measured = await arrivals(dispatcher, relay, first, count, rate)
+        meter.on = False
         cpu = (time.process_time() - cpu) / count * 1000
         latencies = sink.latencies(measured.started)
         lines.append(
@@ -234,6 +284,7 @@ async def run(url: str, count: int, clients: int, rate: float = 0) -> list[str]:
             f"{statistics.median(latencies):6.2f} ms  p99 {percentile(latencies, 0.99):6.2f} ms"
             f" (returned {percentile(measured.returned, 0.99):6.2f})"
             f"  max {max(latencies):6.2f} ms  {cpu:4.2f} ms CPU per message"
+            + meter.share(measured.elapsed)
         )
     floor = await bare(db, 500)
     await db.dispose()
