@@ -83,6 +83,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
         (["logs", "import"], "错误：缺少参数 'FILE'"),
         (["nosuch"], "错误：没有命令 'nosuch'。"),
         (["report", "--format", "xyz"], "错误：'--format' 的取值无效：'xyz' 不在可选范围内"),
+        (["serve", "--port", "abc"], "错误：'--port' 的取值无效：'abc' 不是数字"),
         (["report", "--month"], "错误：选项 '--month' 后面要跟 1 个值。"),
         (["report", "--month", "2026-13"], "错误：取值无效：月份应写成 YYYY-MM"),
         (
