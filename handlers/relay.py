@@ -98,8 +98,8 @@ class OutboxRelay:
         each. A drain that such a next one follows leaves the marking of its sends to
         the next one's claim transaction: one commit fewer a drain, and the window
         between a send and its mark grows hardly longer, since that claim queues for
-        the write turn when the mark would have. With nobody waiting, a drain marks its sends
-        before it returns.
+        the write turn when the mark would have. With nobody waiting, a drain marks its
+        sends before it returns.
         """
         shared = self._next
         if shared is not None:
