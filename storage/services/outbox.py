@@ -6,9 +6,9 @@ them sent: a paced relay each right after its send, an unpaced one (whose sends 
 milliseconds) the whole batch in one transaction, which is the next batch's claim when
 that follows at once (:func:`mark_sent_and_claim`). A claim carries a lease: a row still
 unsent when its lease has run out belonged to a sender that died or hung mid-send, so it
-may or may not have reached the chat. It is marked *uncertain* and reported, never sent again blindly (a duplicated WeChat
-message is worse than a reported one). A send that failed for sure is released with a
-back-off and retried, up to :data:`MAX_ATTEMPTS`.
+may or may not have reached the chat. It is marked *uncertain* and reported, never sent
+again blindly (a duplicated WeChat message is worse than a reported one). A send that
+failed for sure is released with a back-off and retried, up to :data:`MAX_ATTEMPTS`.
 """
 
 from __future__ import annotations
