@@ -3,15 +3,16 @@ types still check every value, and a new row gets its model's defaults."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import StatementError
+from sqlmodel import select
 
 from config import Settings
 from storage.columns import NaiveDatetimeError
 from storage.db import Database, model_defaults
-from storage.models import OutboxMessage, Question
+from storage.models import Fragment, OutboxMessage, Question
 from storage.services import questions
 from storage.services.questions import NewQuestion
 from tests.ledger_data import load_roster
@@ -72,3 +73,33 @@ async def test_a_prebuilt_statement_still_refuses_a_naive_datetime(demo_db: Data
         async with demo_db.transaction() as session:
             await questions.open_question(session, new_question(naive))
     assert isinstance(err.value.orig, NaiveDatetimeError)
+
+
+async def test_a_kept_line_sweeps_anyones_old_lines_and_is_stored_masked(db: Database) -> None:
+    at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    async with db.transaction() as s:
+        await questions.keep_fragment(s, "G", "old", "早上好", at, window=120)
+        await questions.keep_fragment(
+            s, "G", "recent", "请问一下", at + timedelta(seconds=100), 120
+        )
+        await questions.keep_fragment(
+            s, "G", "me", "我电话13812345678", at + timedelta(seconds=150), window=120
+        )
+    async with db.read() as s:
+        kept = {f.sender_id: f for f in await s.exec(select(Fragment))}
+    assert set(kept) == {"recent", "me"}  # "old" was older than the window: swept
+    assert "13812345678" not in kept["me"].text
+    assert kept["me"].at == at + timedelta(seconds=150)  # aware, as it went in
+
+
+async def test_taken_lines_are_used_up_and_others_stay(db: Database) -> None:
+    at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    async with db.transaction() as s:
+        await questions.keep_fragment(s, "G", "me", "我家承包地", at, window=120)
+        await questions.keep_fragment(s, "G", "me", "被占了", at + timedelta(seconds=5), 120)
+        await questions.keep_fragment(s, "G", "you", "哈哈", at + timedelta(seconds=6), 120)
+    async with db.transaction() as s:
+        taken = await questions.take_fragments(s, "G", "me", at + timedelta(seconds=9), 120)
+    assert taken == ["我家承包地", "被占了"]
+    async with db.read() as s:
+        assert [f.sender_id for f in await s.exec(select(Fragment))] == ["you"]
