@@ -209,6 +209,40 @@ async def pipeline(
     return Run(time.perf_counter() - began, started, returned)
 
 
+CHATTER = ("哈哈好的", "收到", "今晚几点开会？", "👍", "明天下雨吗", "谢谢大家")
+
+
+async def chatter(dispatcher: Dispatcher, counter: Counter, first: int, count: int) -> str:
+    """``count`` lines of a group's chit-chat, one at a time: the bot stays quiet, but
+    each line is still deduplicated, classified and kept for a while (it may lead into a
+    question). Most of a busy group's lines are such."""
+    statements, commits = counter.statements, counter.commits
+    cpu = time.process_time()
+    for n in range(first, first + count):
+        line = IncomingMessage(
+            channel="bench",
+            sender_id=f"villager{n}",
+            sender_name=f"村民{n}",
+            text=CHATTER[n % len(CHATTER)],
+            sent_at=datetime.now(UTC),
+            group_id=GROUP,
+            message_id=f"m{n}",
+            instance="bench",
+        )
+        await dispatcher.handle(line)
+    cpu = (time.process_time() - cpu) / count * 1000
+    traced = counter.db.engine.dialect.name == "sqlite"
+    return (
+        f"chit-chat, 1 at once: {cpu:4.2f} ms CPU per line"
+        + (
+            f"  {(counter.statements - statements) / count:5.1f} SQLite statements"
+            if traced
+            else ""
+        )
+        + f"  {(counter.commits - commits) / count:4.2f} commits per line"
+    )
+
+
 async def arrivals(
     dispatcher: Dispatcher, relay: OutboxRelay, first: int, count: int, rate: float
 ) -> Run:
@@ -272,6 +306,8 @@ async def run(url: str, count: int, clients: int, rate: float = 0) -> list[str]:
             + f"  {(counter.commits - commits) / count:4.2f} commits per message"
             f"  {cpu:4.2f} ms CPU per message  ({sink.sent - sent} replies)",
         ]
+    lines.append(await chatter(dispatcher, counter, first, count))
+    first += count
     if rate:
         cpu = time.process_time()
         meter.on = True
