@@ -103,3 +103,29 @@ async def test_taken_lines_are_used_up_and_others_stay(db: Database) -> None:
     assert taken == ["我家承包地", "被占了"]
     async with db.read() as s:
         assert [f.sender_id for f in await s.exec(select(Fragment))] == ["you"]
+
+
+async def test_a_line_that_continues_a_ticket_is_appended_masked(demo_db: Database) -> None:
+    asked = datetime(2026, 12, 1, 2, 3, 4, tzinfo=UTC)
+    later = asked + timedelta(seconds=60)
+    async with demo_db.transaction() as session:
+        number = await questions.open_question(session, new_question(asked))
+    async with demo_db.transaction() as session:
+        ticket = await questions.continued_question(session, "g", "a1", later, window=300)
+        assert ticket is not None
+        assert ticket.id == number
+        await questions.add_part(
+            session, ticket, "对方电话 13987654321 不接", later, category="homestead"
+        )
+        # another asker, or the window passed: no ticket to continue
+        assert await questions.continued_question(session, "g", "a2", later, 300) is None
+        gone = later + timedelta(seconds=301)
+        assert await questions.continued_question(session, "g", "a1", gone, 300) is None
+    async with demo_db.read() as session:
+        stored = await session.get(Question, number)
+    assert stored is not None
+    first, second = stored.text.split("\n")
+    assert "地被占了" in first
+    assert "不接" in second
+    assert "13987654321" not in second
+    assert (stored.category, stored.last_part_at) == ("homestead", later)
