@@ -31,7 +31,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -243,6 +243,30 @@ async def chatter(dispatcher: Dispatcher, counter: Counter, first: int, count: i
     )
 
 
+async def follow_ups(
+    dispatcher: Dispatcher, relay: OutboxRelay, counter: Counter, count: int
+) -> str:
+    """A second line from each of the first ``count`` askers, within the window: it is
+    added to their ticket (issue 10), one at a time."""
+    statements, commits = counter.statements, counter.commits
+    cpu = time.process_time()
+    for n in range(count):
+        line = replace(question(n), text="而且对方还威胁我", message_id=f"f{n}")
+        await dispatcher.handle(line)
+        await relay.drain()
+    cpu = (time.process_time() - cpu) / count * 1000
+    traced = counter.db.engine.dialect.name == "sqlite"
+    return (
+        f"follow-up, 1 at once: {cpu:4.2f} ms CPU per line"
+        + (
+            f"  {(counter.statements - statements) / count:5.1f} SQLite statements"
+            if traced
+            else ""
+        )
+        + f"  {(counter.commits - commits) / count:4.2f} commits per line"
+    )
+
+
 async def arrivals(
     dispatcher: Dispatcher, relay: OutboxRelay, first: int, count: int, rate: float
 ) -> Run:
@@ -308,6 +332,7 @@ async def run(url: str, count: int, clients: int, rate: float = 0) -> list[str]:
         ]
     lines.append(await chatter(dispatcher, counter, first, count))
     first += count
+    lines.append(await follow_ups(dispatcher, relay, counter, count))
     if rate:
         cpu = time.process_time()
         meter.on = True

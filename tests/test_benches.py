@@ -46,6 +46,7 @@ def test_the_chat_bench_runs_closed_and_open_loops(tmp_path: Path) -> None:
     assert "  5 at once:" in out
     assert "200/s arriving:" in out
     assert "chit-chat, 1 at once:" in out
+    assert "follow-up, 1 at once:" in out
     assert out.count("(20 replies)") == 2  # each closed loop delivered every reply
 
 
