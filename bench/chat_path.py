@@ -216,31 +216,10 @@ async def chatter(dispatcher: Dispatcher, counter: Counter, first: int, count: i
     """``count`` lines of a group's chit-chat, one at a time: the bot stays quiet, but
     each line is still deduplicated, classified and kept for a while (it may lead into a
     question). Most of a busy group's lines are such."""
-    statements, commits = counter.statements, counter.commits
-    cpu = time.process_time()
-    for n in range(first, first + count):
-        line = IncomingMessage(
-            channel="bench",
-            sender_id=f"villager{n}",
-            sender_name=f"村民{n}",
-            text=CHATTER[n % len(CHATTER)],
-            sent_at=datetime.now(UTC),
-            group_id=GROUP,
-            message_id=f"m{n}",
-            instance="bench",
-        )
-        await dispatcher.handle(line)
-    cpu = (time.process_time() - cpu) / count * 1000
-    traced = counter.db.engine.dialect.name == "sqlite"
-    return (
-        f"chit-chat, 1 at once: {cpu:4.2f} ms CPU per line"
-        + (
-            f"  {(counter.statements - statements) / count:5.1f} SQLite statements"
-            if traced
-            else ""
-        )
-        + f"  {(counter.commits - commits) / count:4.2f} commits per line"
-    )
+    lines = [
+        replace(question(n), text=CHATTER[n % len(CHATTER)]) for n in range(first, first + count)
+    ]
+    return await one_at_a_time("chit-chat", lines, dispatcher, None, counter)
 
 
 async def follow_ups(
@@ -248,22 +227,34 @@ async def follow_ups(
 ) -> str:
     """A second line from each of the first ``count`` askers, within the window: it is
     added to their ticket (issue 10), one at a time."""
+    lines = [
+        replace(question(n), text="而且对方还威胁我", message_id=f"f{n}") for n in range(count)
+    ]
+    return await one_at_a_time("follow-up", lines, dispatcher, relay, counter)
+
+
+async def one_at_a_time(
+    label: str,
+    lines: list[IncomingMessage],
+    dispatcher: Dispatcher,
+    relay: OutboxRelay | None,
+    counter: Counter,
+) -> str:
+    """Handle ``lines`` one after the other (each drained by ``relay``, if given): CPU,
+    statements (SQLite) and commits a line."""
     statements, commits = counter.statements, counter.commits
     cpu = time.process_time()
-    for n in range(count):
-        line = replace(question(n), text="而且对方还威胁我", message_id=f"f{n}")
+    for line in lines:
         await dispatcher.handle(line)
-        await relay.drain()
-    cpu = (time.process_time() - cpu) / count * 1000
+        if relay is not None:
+            await relay.drain()
+    cpu = (time.process_time() - cpu) / len(lines) * 1000
     traced = counter.db.engine.dialect.name == "sqlite"
+    counted = f"  {(counter.statements - statements) / len(lines):5.1f} SQLite statements"
     return (
-        f"follow-up, 1 at once: {cpu:4.2f} ms CPU per line"
-        + (
-            f"  {(counter.statements - statements) / count:5.1f} SQLite statements"
-            if traced
-            else ""
-        )
-        + f"  {(counter.commits - commits) / count:4.2f} commits per line"
+        f"{label}, 1 at once: {cpu:4.2f} ms CPU per line"
+        + (counted if traced else "")
+        + f"  {(counter.commits - commits) / len(lines):4.2f} commits per line"
     )
 
 
