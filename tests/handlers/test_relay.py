@@ -98,6 +98,31 @@ class SlowTransport(RecordingTransport):
         await super().deliver(message)
 
 
+class GatedTransport(RecordingTransport):
+    """Holds every delivery until ``gate`` is set: a test decides when a send ends."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending = asyncio.Event()  # set once a delivery has begun
+        self.gate = asyncio.Event()
+
+    async def deliver(self, message: OutgoingMessage) -> None:
+        """Record once the gate opens."""
+        self.sending.set()
+        await self.gate.wait()
+        await super().deliver(message)
+
+
+async def drain_behind(relay: OutboxRelay, transport: GatedTransport) -> asyncio.Future[int]:
+    """A second drain, started while the first is held mid-send: it waits to share the
+    next drain (its first step runs in the one loop turn given here); then the first's
+    send is let go."""
+    second = asyncio.ensure_future(relay.drain())
+    await asyncio.sleep(0)
+    transport.gate.set()
+    return second
+
+
 async def test_concurrent_drains_of_one_relay_deliver_each_message_once(db: Database) -> None:
     transport = SlowTransport()
     relay = OutboxRelay(db, ["test"], transport)
@@ -168,7 +193,7 @@ async def sent_marks(db: Database) -> dict[str, bool]:
 async def test_a_drain_with_a_caller_waiting_leaves_its_marks_to_the_next_claim(
     db: Database,
 ) -> None:
-    transport = SlowTransport()
+    transport = GatedTransport()
     relay = OutboxRelay(db, ["test"], transport)
     await relay.drain()  # the look for dead senders is done: only claims and marks commit
     await queue(db, "一")
@@ -176,7 +201,7 @@ async def test_a_drain_with_a_caller_waiting_leaves_its_marks_to_the_next_claim(
     await transport.sending.wait()
     await queue(db, "二")
     commits = commits_of(db)
-    second = asyncio.ensure_future(relay.drain())  # waits: it shares the next drain
+    second = await drain_behind(relay, transport)
     assert (await first, await second) == (1, 1)
     # the next drain's claim marked 一 in its transaction (before: a commit of its own),
     # then 二 was marked alone, as nobody waited for a drain after it
@@ -187,7 +212,7 @@ async def test_a_drain_with_a_caller_waiting_leaves_its_marks_to_the_next_claim(
 async def test_marks_handed_on_survive_a_failed_claim_and_idle_writes_them(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    transport = SlowTransport()
+    transport = GatedTransport()
     relay = OutboxRelay(db, ["test"], transport)
     await queue(db, "一")
     first = asyncio.ensure_future(relay.drain())
@@ -199,7 +224,7 @@ async def test_marks_handed_on_survive_a_failed_claim_and_idle_writes_them(
     with monkeypatch.context() as patched:
         patched.setattr(outbox, "mark_sent_and_claim", broken)
         patched.setattr(outbox, "mark_sent_many", broken)
-        second = asyncio.ensure_future(relay.drain())
+        second = await drain_behind(relay, transport)
         assert await first == 1
         with pytest.raises(ConnectionError):
             await second  # its claim, which carried 一's mark, failed; so did marking alone
