@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -156,26 +157,29 @@ class OutboxRelay:
 
     async def _mark_and_claim(self) -> list[outbox.Claim]:
         """Claim the next batch, marking the sends not yet marked in the same transaction."""
-        unmarked, self._unmarked = self._unmarked, []
         now = self.clock()
-        try:
+        with self._marking() as unmarked:
             lapsed, claims = await outbox.mark_sent_and_claim(
                 self.db, unmarked, now, self.channels, now, self.lease, limit=self.batch
             )
-        except BaseException:
-            self._unmarked = unmarked + self._unmarked  # still to be marked
-            raise
         self._lapsed(lapsed)
         return claims
 
     async def _mark_unmarked(self) -> None:
         """Record the unmarked sends of unpaced batches in one transaction (a paced relay
         marked each right after its send: a second between sends, one commit is cheap)."""
-        unmarked, self._unmarked = self._unmarked, []
-        if not unmarked:
+        if not self._unmarked:
             return
-        try:
+        with self._marking() as unmarked:
             self._lapsed(await outbox.mark_sent_many(self.db, unmarked, self.clock()))
+
+    @contextmanager
+    def _marking(self) -> Iterator[list[outbox.Claim]]:
+        """The unmarked sends, taken to be marked; put back (still to be marked) if the
+        transaction that marks them fails."""
+        unmarked, self._unmarked = self._unmarked, []
+        try:
+            yield unmarked
         except BaseException:
             self._unmarked = unmarked + self._unmarked
             raise
