@@ -83,7 +83,8 @@ class Counter:
         self.statements = 0
         self.commits = 0
         self.db = db
-        if db.engine.dialect.name == "sqlite":  # PostgreSQL: statements are not counted
+        self.traced = db.engine.dialect.name == "sqlite"  # PostgreSQL: statements uncounted
+        if self.traced:
             event.listen(db.engine.sync_engine, "connect", self._traced)
         event.listen(db.engine.sync_engine, "commit", self._commit)
         line = getattr(db, "line", None)  # None also for code before the line (baselines)
@@ -247,11 +248,10 @@ async def one_at_a_time(
         if relay is not None:
             await relay.drain()
     cpu = (time.process_time() - cpu) / len(lines) * 1000
-    traced = counter.db.engine.dialect.name == "sqlite"
     counted = f"  {(counter.statements - statements) / len(lines):5.1f} SQLite statements"
     return (
         f"{label}, 1 at once: {cpu:4.2f} ms CPU per line"
-        + (counted if traced else "")
+        + (counted if counter.traced else "")
         + f"  {(counter.commits - commits) / len(lines):4.2f} commits per line"
     )
 
@@ -313,7 +313,7 @@ async def run(url: str, count: int, clients: int, rate: float = 0) -> list[str]:
             f" (returned {percentile(measured.returned, 0.99):6.2f})"
             + (
                 f"  {(counter.statements - statements) / count:5.1f} SQLite statements"
-                if url.startswith("sqlite")
+                if counter.traced
                 else ""
             )
             + f"  {(counter.commits - commits) / count:4.2f} commits per message"
