@@ -157,10 +157,9 @@ class OutboxRelay:
 
     async def _mark_and_claim(self) -> list[outbox.Claim]:
         """Claim the next batch, marking the sends not yet marked in the same transaction."""
-        now = self.clock()
         with self._marking() as unmarked:
             lapsed, claims = await outbox.mark_sent_and_claim(
-                self.db, unmarked, now, self.channels, now, self.lease, limit=self.batch
+                self.db, unmarked, self.channels, self.clock, self.lease, limit=self.batch
             )
         self._lapsed(lapsed)
         return claims

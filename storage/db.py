@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar, cast
@@ -36,11 +35,16 @@ from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.errors import DatabaseURLError
-from storage.line import Held, Line, LoopLock
+from storage.line import Held, Line
+from storage.turn import Rider, Turn
 
 Session: TypeAlias = AsyncSession
 """The session the services take: layers above storage name it by this alias, so that only
 storage knows the ORM (an import contract keeps sqlmodel and sqlalchemy out of handlers)."""
+
+Executor: TypeAlias = AsyncSession | AsyncConnection | Held
+"""What prebuilt statements run on: a session, a connection, or a transaction on the line."""
+T = TypeVar("T")
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 _SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
@@ -324,15 +328,22 @@ class Database:
         self._glances = async_sessionmaker(glancing, class_=AsyncSession, expire_on_commit=False)
         target = async_url(url)
         self._sqlite_file = is_sqlite(target) and target.database not in (None, "", ":memory:")
-        self._turns = LoopLock()
+        self._turn = Turn(BUSY_TIMEOUT_MS / 1000, self._riders_alone)
         memory = is_sqlite(target) and not self._sqlite_file
         self.line = None if memory else Line(target, self.engine.dialect)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work is committed on success and rolled back on any error
-        (on SQLite it holds the write lock from its start, see :func:`_sqlite_begin`)."""
-        async with self._write_turn(), self._writers() as session, session.begin():
+        (on SQLite it holds the write lock from its start, see :func:`_sqlite_begin`).
+
+        On a SQLite file it also carries the riders waiting for the write turn
+        (:meth:`ride`): their work runs after the session's, before its COMMIT."""
+        async with (
+            self._write_turn(),
+            self._writers() as session,
+            self._carrying(session.begin(), session),
+        ):
             yield session
 
     @asynccontextmanager
@@ -345,8 +356,58 @@ class Database:
             async with self._write_turn(), self._writing.begin() as connection:
                 yield connection
             return
-        async with self._write_turn(), self.line.transaction() as held:
+        async with self._write_turn(), self._carrying(self.line.transaction()) as held:
             yield held
+
+    async def ride(self, work: Callable[[Executor], Awaitable[T]]) -> T:
+        """Run ``work`` (prebuilt statements only, a few) in a write transaction and
+        return what it returned once that transaction committed.
+
+        When no writer of this process holds the SQLite write turn, that is a
+        transaction of its own, begun at once. Otherwise ``work`` rides the holder's
+        transaction, or the next writer's (:mod:`storage.turn`): under load the relay's
+        claims and marks cost no transaction and no fsync of their own (issue 12).
+        On PostgreSQL (row locks, no turn) it is always a transaction of its own."""
+        if not self._sqlite_file or not self._turn.busy():
+            async with self.statements() as on:
+                return await work(on)
+        result: T = await self._turn.wait_for_holder(work)
+        return result
+
+    @asynccontextmanager
+    async def _carrying(
+        self, begun: AbstractAsyncContextManager[Any], on: Executor | None = None
+    ) -> AsyncIterator[Any]:
+        """``begun``'s transaction, run with the turn held, which runs the waiting riders
+        on ``on`` (else on what ``begun`` gives) after the caller's work, before its
+        COMMIT; they are handed their results after the COMMIT, and put back to wait
+        again if the transaction fails."""
+        riders: list[Rider] = []
+        try:
+            async with begun as entered:
+                target = entered if on is None else on
+                yield target
+                if self._sqlite_file:
+                    riders = self._turn.take()
+                    await self._turn.run(riders, target)
+        except BaseException:
+            self._turn.put_back(riders)
+            raise
+        self._turn.deliver(riders)
+
+    async def _riders_alone(self) -> None:
+        """The turn was let go with riders waiting and nobody took it: a transaction of
+        their own (if they are still waiting once the turn is held). If it fails, they
+        are told so rather than left waiting for a writer that may never come."""
+        try:
+            async with self._write_turn():
+                if not self._turn.waiting():
+                    return
+                assert self.line is not None  # riders wait only on a SQLite file
+                async with self._carrying(self.line.transaction()):
+                    pass
+        except Exception as err:
+            self._turn.fail(err)
 
     @asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
@@ -361,18 +422,8 @@ class Database:
         if not self._sqlite_file:
             yield
             return
-        turn = self._turns.get()
-        try:
-            async with asyncio.timeout(BUSY_TIMEOUT_MS / 1000):
-                await turn.acquire()
-        except TimeoutError:
-            raise sqlite3.OperationalError(
-                "database is locked (another writer of this process)"
-            ) from None
-        try:
+        async with self._turn.held():
             yield
-        finally:
-            turn.release()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import count_write
+from storage.db import Executor, count_write
 from storage.line import Held
 from storage.models import ROSTER_TABLES
 
@@ -174,7 +174,6 @@ async def connection_info(session: AsyncSession) -> dict[str, Any]:
     return (await _of_session(session))[2]
 
 
-Executor = AsyncSession | AsyncConnection | Held
 _DRIVER = "vcbot_driver"  # session.info: (transaction, dialect, driver connection, info)
 
 

@@ -14,7 +14,7 @@ failed for sure is released with a back-off and retried, up to :data:`MAX_ATTEMP
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import cache
@@ -27,9 +27,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import Database, insert_params, new_row, param, table_of
+from storage.db import Database, Executor, insert_params, new_row, param, table_of
 from storage.models import InboundMessage, OutboxMessage, utcnow
-from storage.prepared import Executor, Prepared
+from storage.prepared import Prepared
 
 MAX_ATTEMPTS = 8
 DEFAULT_LEASE = timedelta(seconds=60)
@@ -233,26 +233,34 @@ async def claim_batch(
     id order (issue 12: one claim per batch, not per message). A crash before a row is
     marked sent leaves it unmarked: reported uncertain when its lease runs out, never
     resent."""
-    _, claims = await mark_sent_and_claim(db, (), now, channels, now, lease, limit=limit)
+    _, claims = await mark_sent_and_claim(db, (), channels, lambda: now, lease, limit=limit)
     return claims
 
 
 async def mark_sent_and_claim(
     db: Database,
     sent: Sequence[Claim],
-    when: datetime,
     channels: Sequence[str],
-    now: datetime,
+    clock: Callable[[], datetime],
     lease: timedelta = DEFAULT_LEASE,
     *,
     limit: int = 20,
 ) -> tuple[list[int], list[Claim]]:
     """Record the deliveries of ``sent`` and claim the next batch, in one transaction: a
     relay's drain that follows straight on the one before saves a commit (issue 12). The
-    ids that could not be marked (their claim lost meanwhile), and the new claims."""
-    async with db.statements() as connection:
-        lapsed = await _mark_sent_on(connection, sent, when)
-        return lapsed, await _claim_on(connection, channels, now, lease, limit)
+    ids that could not be marked (their claim lost meanwhile), and the new claims.
+
+    It rides the transaction that holds this process's write turn, if one does
+    (:meth:`storage.db.Database.ride`): the claims are on disk when it returns, and
+    "due" is what is due when it runs (``clock()`` then), replies queued by that very
+    transaction included."""
+
+    async def work(on: Executor) -> tuple[list[int], list[Claim]]:
+        now = clock()
+        lapsed = await _mark_sent_on(on, sent, now)
+        return lapsed, await _claim_on(on, channels, now, lease, limit)
+
+    return await db.ride(work)
 
 
 async def _claim_on(
@@ -292,9 +300,13 @@ async def mark_sent(db: Database, claim: Claim, when: datetime) -> bool:
 
 async def mark_sent_many(db: Database, claims: Sequence[Claim], when: datetime) -> list[int]:
     """Record the deliveries of several claims in one transaction (an unpaced relay's
-    batch, issue 12); the ids it could not mark, their claim lost meanwhile."""
-    async with db.statements() as connection:
-        return await _mark_sent_on(connection, claims, when)
+    batch, issue 12), riding the writer that holds the turn if one does; the ids it
+    could not mark, their claim lost meanwhile."""
+
+    async def work(on: Executor) -> list[int]:
+        return await _mark_sent_on(on, claims, when)
+
+    return await db.ride(work)
 
 
 async def _mark_sent_on(connection: Executor, claims: Sequence[Claim], when: datetime) -> list[int]:

@@ -272,3 +272,26 @@ async def test_a_death_mid_batch_marks_what_went_out_and_never_resends_the_rest(
     assert rows["一"].sent_at is not None
     assert rows["二"].uncertain_at is not None
     assert rows["三"].uncertain_at is not None
+
+
+async def test_a_drain_asked_for_during_a_batch_rides_it(db: Database) -> None:
+    """Under load the turn is nearly always held: the claim waits for the batch's work to
+    end and commits with it (issue 12), taking that batch's own replies too; nothing is
+    sent before that COMMIT."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("riders are SQLite's: PostgreSQL has no write turn")
+    transport = RecordingTransport()
+    relay = OutboxRelay(db, ["test"], transport)
+    await relay.drain()  # the look for dead senders is done: only claims and marks commit
+    await queue(db, "一")  # an earlier batch's reply
+    commits = commits_of(db)
+    async with db.transaction() as s:
+        draining = asyncio.ensure_future(relay.drain())
+        await asyncio.sleep(0.02)
+        assert transport.sent == []  # waiting for this transaction, not one of its own
+        await outbox.enqueue(s, channel="test", target_kind="group", target_id="g", text="二")
+    assert await draining == 2
+    assert transport.texts() == ["一", "二"]
+    # the batch's COMMIT carried the claim; the marks had nobody to hand them on to
+    assert commits[0] == 2
+    assert await sent_marks(db) == {"一": True, "二": True}
