@@ -4,7 +4,9 @@ Delivery is a claim, not a read. A relay claims a batch of due rows (an atomic
 conditional UPDATE; PostgreSQL skips rows another relay holds), sends them, and marks
 them sent: a paced relay each right after its send, an unpaced one (whose sends take
 milliseconds) the whole batch in one transaction, which is the next batch's claim when
-that follows at once (:func:`mark_sent_and_claim`). A claim carries a lease: a row still
+that follows at once (:func:`mark_sent_and_claim`). On SQLite, claims and marks ride the
+transaction that holds the process's write turn, if one does (:mod:`storage.turn`): that
+transaction's own replies are claimed in it too. A claim carries a lease: a row still
 unsent when its lease has run out belonged to a sender that died or hung mid-send, so it
 may or may not have reached the chat. It is marked *uncertain* and reported, never sent
 again blindly (a duplicated WeChat message is worse than a reported one). A send that
