@@ -290,6 +290,7 @@ async def index(request: web.Request) -> web.Response:
         if results.page < results.pages:
             next_url = _link(request, **search, page=results.page + 1)
     missing = form.village if form.village is not None and card is None else ""
+    unknown_county = _unknown_county(request.query, found)
     contacts = deps.settings.contacts
     response = deps.render(
         "index.html",
@@ -310,6 +311,7 @@ async def index(request: web.Request) -> web.Response:
         if card
         else [],
         missing=missing[: public.MAX_QUERY],
+        unknown_county=unknown_county,
         no_counsel=no_counsel(card.village, contacts) if card else "",
         service=SERVICE_CONTENT,
         legal_aid=legal_aid_line(contacts),
@@ -320,6 +322,18 @@ async def index(request: web.Request) -> web.Response:
     elif cacheable and card is None and response.text is not None:
         cache.keep(directory.version, request.query_string, response.text)
     return response
+
+
+def _unknown_county(query: Mapping[str, str], found: Lookup) -> str:
+    """The ``county`` asked for, cut short, when it names no county of the roster (not a
+    number, or no such id): the page says so rather than quietly showing another."""
+    raw = (query.get("county") or "").strip()
+    if not raw or _positive_int(raw) in {c.id for c in found.counties}:
+        return ""
+    return raw[:COUNTY_SHOWN] + ("…" if len(raw) > COUNTY_SHOWN else "")
+
+
+COUNTY_SHOWN = 20  # characters of an unknown county id repeated on the page
 
 
 async def favicon(_: web.Request) -> web.FileResponse:

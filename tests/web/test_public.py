@@ -128,6 +128,27 @@ async def test_towns_are_those_of_the_chosen_county(client: Client, db: Database
     assert selected(town, "town") == ["西川镇"]
 
 
+async def test_an_unknown_county_is_said_so_not_shown_as_another(
+    client: Client, db: Database
+) -> None:
+    county_id, _ = await add_place(db, "乙县", "西川镇", [("XC01", "西川村")])
+    for raw, shown in (
+        ("999", "999"),
+        ("abc", "abc"),
+        ("-3", "-3"),
+        (XSS, "&lt;script&gt;alert(1)&lt;/sc…"),
+    ):
+        status, html = await page(client, county=raw)
+        assert status == 200
+        assert f"没有编号为「{shown}」的县（市、区），请在上面重新选择。" in html
+        assert selected(html, "county") == []
+        assert "<script>" not in html
+    _, known = await page(client, county=str(county_id))
+    assert 'id="unknown-county"' not in known
+    _, none = await page(client, county="")
+    assert 'id="unknown-county"' not in none
+
+
 async def test_the_page_has_no_inline_script_or_style(client: Client) -> None:
     _, html = await page(client, village="DL01")
     assert "<script" not in html
