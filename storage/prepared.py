@@ -95,7 +95,7 @@ def compile_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
     if compiled.escaped_bind_names:
         raise ValueError(f"parameter names that need escaping: {compiled.escaped_bind_names}")
     columns = getattr(statement, "exported_columns", ())
-    readers = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    readers = tuple(_reader(c.type, dialect) for c in columns)
     positional = tuple(compiled.positiontup) if compiled.positiontup is not None else None
     table = getattr(statement, "table", None) if getattr(statement, "is_dml", False) else None
     roster = getattr(table, "name", None) in ROSTER_TABLES
@@ -103,6 +103,20 @@ def compile_for(statement: ClauseElement, dialect: Dialect) -> Compiled:
     return Compiled(
         compiled.string, names, positional, fixed, binders, readers, roster, frozenset(names)
     )
+
+
+def _reader(column_type: Any, dialect: Dialect) -> Processor | None:
+    """The type's result processor; None (the driver's value as it is) where the dialect
+    picks one by the column's wire type, which a statement built ahead does not know:
+    psycopg's numbers (a float column arrives as a Python float, a numeric one as a
+    Decimal, as the processor would leave them)."""
+    try:
+        processor: Processor | None = column_type.dialect_impl(dialect).result_processor(
+            dialect, None
+        )
+    except (TypeError, exc.InvalidRequestError):
+        return None
+    return processor
 
 
 def _refuse_unsupported(name: str, bind: BindParameter[Any]) -> None:

@@ -201,13 +201,10 @@ async def villages_of_counsel(
 
 
 async def serves(session: AsyncSession, counsel_id: str, village_id: str, day: date) -> bool:
-    """True when the counsel is assigned to the village on ``day``."""
-    stmt = select(Assignment.id).where(
-        Assignment.counsel_id == counsel_id,
-        Assignment.village_id == village_id,
-        Assignment.overlapping(day, day),
-    )
-    return (await session.exec(stmt)).first() is not None
+    """True when the counsel is assigned to the village on ``day``: asked of every line a
+    counsel writes in a group, so answered from the village's counsel of the day, kept
+    while the roster stands (issue 12; an ORM query each time before)."""
+    return any(c.id == counsel_id for c in await counsel_of_village(session, village_id, day))
 
 
 async def wechat_ids(session: AsyncSession, counsel_ids: set[str]) -> dict[str, str]:

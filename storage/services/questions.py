@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, update
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import insert_params, new_row, param, table_of
+from storage.db import columns_of, detached, insert_params, new_row, param, table_of
 from storage.models import Assignment, Fragment, Question, ServiceLogEntry, SurveyAnswer
 from storage.prepared import Prepared
 from storage.privacy import mask_personal_numbers
@@ -85,34 +86,93 @@ async def answer_questions(session: AsyncSession, answer: Answer) -> list[Questi
     Numbered tickets (``#12 #13``) are closed as numbered. Otherwise each @-mentioned
     asker's one ticket is closed: the one whose text holds the quoted words, else the
     latest that is not urgent (an urgent one is closed only by its number).
+
+    Prebuilt statements, one per number or asker, and one UPDATE per ticket closed
+    (issue 12: built and loaded through the ORM, a counsel's answer cost more than two
+    questions); the tickets returned are read-only copies, as closed.
     """
     if not answer.askers and not answer.ticket_ids:
         return []
-    served = select(Assignment.village_id).where(
-        Assignment.counsel_id == answer.counsel_id,
-        Assignment.overlapping(answer.today, answer.today),
-    )
-    stmt = select(Question).where(
-        Question.group_id == answer.group_id,
-        Question.status == "open",
-        col(Question.village_id).in_(served),
-    )
+    base = {"group_id": answer.group_id, "counsel_id": answer.counsel_id, "day": answer.today}
+    found: dict[int, Question] = {}
     if answer.ticket_ids:
-        stmt = stmt.where(col(Question.id).in_(list(answer.ticket_ids)))
-        closing = list(await session.exec(stmt))
+        for number in dict.fromkeys(answer.ticket_ids):
+            await _collect(found, _OPEN_BY_NUMBER, session, {**base, "id": number})
+        closing = [found[number] for number in sorted(found)]
     else:
-        askers = list(answer.askers)
-        stmt = stmt.where(
-            or_(col(Question.asker_id).in_(askers), col(Question.asker_name).in_(askers))
-        ).order_by(col(Question.asked_at).desc(), col(Question.id).desc())
-        closing = _one_per_asker(list(await session.exec(stmt)), answer.quoted)
+        for asker in dict.fromkeys(answer.askers):
+            await _collect(found, _OPEN_OF_ASKER, session, {**base, "asker": asker})
+        latest_first = sorted(found.values(), key=_latest_first)
+        closing = sorted(_one_per_asker(latest_first, answer.quoted), key=_number)
+    text = mask_personal_numbers(answer.text.strip())[:4000]
     for question in closing:
         question.status = "answered"
         question.answered_at = answer.when
         question.answered_by = answer.counsel_id
-        question.answer_text = mask_personal_numbers(answer.text.strip())[:4000]
-        session.add(question)
-    return sorted(closing, key=lambda q: q.id or 0)
+        question.answer_text = text
+        params = {"id": question.id, "when": answer.when, "by": answer.counsel_id, "text": text}
+        await _CLOSE.rows(session, params)
+    return closing
+
+
+async def _collect(
+    found: dict[int, Question], statement: Prepared, session: AsyncSession, params: dict[str, Any]
+) -> None:
+    for row in await statement.rows(session, params):
+        ticket = detached(Question, row)
+        found[_number(ticket)] = ticket
+
+
+def _number(ticket: Question) -> int:
+    assert ticket.id is not None
+    return ticket.id
+
+
+def _latest_first(ticket: Question) -> tuple[float, int]:
+    return (-ticket.asked_at.timestamp(), -_number(ticket))
+
+
+def _answerable() -> ColumnElement[bool]:
+    """Open, in the group, of a village the counsel serves on the day (parameters
+    ``group_id``, ``counsel_id``, ``day``)."""
+    day = param(Assignment.start, "day")
+    served = select(col(Assignment.village_id)).where(
+        col(Assignment.counsel_id) == param(Assignment.counsel_id),
+        Assignment.overlapping(day, day),
+    )
+    return and_(
+        col(Question.group_id) == param(Question.group_id),
+        col(Question.status) == "open",
+        col(Question.village_id).in_(served),
+    )
+
+
+_OPEN_BY_NUMBER = Prepared(
+    lambda _: select(*columns_of(Question)).where(
+        _answerable(), col(Question.id) == param(Question.id)
+    )
+)
+_OPEN_OF_ASKER = Prepared(  # an @-mention names the asker's chat id, or the name shown
+    lambda _: select(*columns_of(Question)).where(
+        _answerable(),
+        or_(
+            col(Question.asker_id) == param(Question.asker_id, "asker"),
+            col(Question.asker_name) == param(Question.asker_name, "asker"),
+        ),
+    )
+)
+_CLOSE = Prepared(
+    lambda _: (
+        update(table_of(Question))
+        .where(col(Question.id) == param(Question.id))
+        .values(
+            status="answered",
+            answered_at=param(Question.answered_at, "when"),
+            answered_by=param(Question.answered_by, "by"),
+            answer_text=param(Question.answer_text, "text"),
+        )
+    )
+)
 
 
 def _one_per_asker(open_latest_first: list[Question], quoted: str) -> list[Question]:
@@ -132,15 +192,25 @@ def _one_per_asker(open_latest_first: list[Question], quoted: str) -> list[Quest
 async def still_open(
     session: AsyncSession, group_id: str, asker_ids: Sequence[str]
 ) -> list[Question]:
-    """The open tickets of these askers in this group, by number (to tell the counsel)."""
-    if not asker_ids:
-        return []
-    stmt = select(Question).where(
-        Question.group_id == group_id,
-        Question.status == "open",
-        col(Question.asker_id).in_(list(asker_ids)),
+    """The open tickets of these askers in this group, by number (to tell the counsel):
+    read-only copies, one prebuilt statement per asker (issue 12)."""
+    found: dict[int, Question] = {}
+    for asker_id in dict.fromkeys(asker_ids):
+        params = {"group_id": group_id, "asker_id": asker_id}
+        for row in await _STILL_OPEN.rows(session, params):
+            ticket = detached(Question, row)
+            assert ticket.id is not None
+            found[ticket.id] = ticket
+    return [found[number] for number in sorted(found)]
+
+
+_STILL_OPEN = Prepared(
+    lambda _: select(*columns_of(Question)).where(
+        col(Question.group_id) == param(Question.group_id),
+        col(Question.asker_id) == param(Question.asker_id),
+        col(Question.status) == "open",
     )
-    return list(await session.exec(stmt.order_by(col(Question.id))))
+)
 
 
 # --- several lines from one person are one question ----------------------------------------
@@ -302,17 +372,38 @@ async def answered_unlogged(
 
 
 async def rated_since(session: AsyncSession, person_id: str, since: datetime) -> bool:
-    """True when the person rated the service since ``since``."""
-    stmt = select(func.count()).where(
-        SurveyAnswer.respondent_id == person_id, col(SurveyAnswer.created_at) >= since
+    """True when the person rated the service since ``since`` (any such rating will do:
+    one prebuilt statement, no count of them all)."""
+    params = {"respondent_id": person_id, "since": since}
+    return await _RATED_SINCE.first(session, params) is not None
+
+
+_RATED_SINCE = Prepared(
+    lambda _: (
+        select(col(SurveyAnswer.id))
+        .where(
+            col(SurveyAnswer.respondent_id) == param(SurveyAnswer.respondent_id),
+            col(SurveyAnswer.created_at) >= param(SurveyAnswer.created_at, "since"),
+        )
+        .limit(1)
     )
-    return int((await session.exec(stmt)).one()) > 0
+)
 
 
 async def mark_rating_asked(session: AsyncSession, question: Question, at: datetime) -> None:
-    """Note that the asker was asked to rate this ticket."""
+    """Note that the asker was asked to rate this ticket (one prebuilt UPDATE; the
+    object, a read-only copy from :func:`answer_questions`, is given the time too)."""
     question.rating_asked_at = at
-    session.add(question)
+    await _RATING_ASKED.rows(session, {"id": question.id, "at": at})
+
+
+_RATING_ASKED = Prepared(
+    lambda _: (
+        update(table_of(Question))
+        .where(col(Question.id) == param(Question.id))
+        .values(rating_asked_at=param(Question.rating_asked_at, "at"))
+    )
+)
 
 
 async def awaiting_rating(

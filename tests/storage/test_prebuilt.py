@@ -3,6 +3,7 @@ types still check every value, and a new row gets its model's defaults."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -129,3 +130,55 @@ async def test_a_line_that_continues_a_ticket_is_appended_masked(demo_db: Databa
     assert "不接" in second
     assert "13987654321" not in second
     assert (stored.category, stored.last_part_at) == ("homestead", later)
+
+
+async def test_an_answer_closes_tickets_as_prebuilt_statements_and_hands_back_copies(
+    demo_db: Database,
+) -> None:
+    """A counsel's answer (issue 12: the answer path as prebuilt statements): the right
+    tickets close in the database, the copies handed back read as the ORM would, and
+    the asker's other open tickets are still listed."""
+    asked = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    day = asked.date()
+    async with demo_db.transaction() as session:
+        older = await questions.open_question(session, new_question(asked))
+        latest = await questions.open_question(session, new_question(asked + timedelta(minutes=5)))
+        other = await questions.open_question(
+            session, replace(new_question(asked), asker_id="a2", asker_name="李四")
+        )
+    when = asked + timedelta(hours=1)
+    answer = questions.Answer(
+        group_id="g",
+        counsel_id="L1",
+        when=when,
+        today=day,
+        askers=["张三", "a1"],  # the name shown and the chat id: the same person, once
+        text="可以先调解，电话 13812345678",
+    )
+    async with demo_db.transaction() as session:
+        closed = await questions.answer_questions(session, answer)
+        assert [q.id for q in closed] == [latest]  # the asker's latest, one ticket
+        waiting = await questions.still_open(session, "g", ["a1", "a2", "a1"])
+        assert [q.id for q in waiting] == [older, other]
+        assert not await questions.rated_since(session, "a1", asked)
+        await questions.mark_rating_asked(session, closed[0], when)
+    copy = closed[0]
+    assert (copy.status, copy.answered_by, copy.answered_at) == ("answered", "L1", when)
+    assert copy.intents == ["question"]
+    assert copy.confidence == 0.712  # a float on both backends, read as the ORM reads it
+    assert "13812345678" not in copy.answer_text
+    async with demo_db.read() as session:
+        stored = {q.id: q for q in await session.exec(select(Question))}
+    assert stored[latest].status == "answered"
+    assert stored[latest].answer_text == copy.answer_text
+    assert stored[latest].rating_asked_at == when
+    assert stored[older].status == stored[other].status == "open"
+    # by number, and only in villages the counsel serves that day
+    elsewhere = replace(answer, askers=[], ticket_ids=[older, 999], counsel_id="nobody")
+    async with demo_db.transaction() as session:
+        assert await questions.answer_questions(session, elsewhere) == []
+        numbered = replace(answer, askers=[], ticket_ids=[other, older, other])
+        assert [q.id for q in await questions.answer_questions(session, numbered)] == [
+            older,
+            other,
+        ]
