@@ -210,6 +210,7 @@ async def pipeline(
     return Run(time.perf_counter() - began, started, returned)
 
 
+COUNSEL_CHAT_ID = "wx_chen"  # the counsel of bench.crash's roster
 CHATTER = ("哈哈好的", "收到", "今晚几点开会？", "👍", "明天下雨吗", "谢谢大家")
 
 
@@ -230,6 +231,25 @@ async def follow_ups(
     it is added to their ticket (issue 10), one at a time."""
     lines = [replace(question(n), text="而且对方还威胁我", message_id=f"f{n}") for n in asked]
     return await one_at_a_time("follow-up", lines, dispatcher, relay, counter)
+
+
+async def answers(
+    dispatcher: Dispatcher, relay: OutboxRelay, counter: Counter, asked: range
+) -> str:
+    """The village's counsel answering each villager numbered in ``asked`` in the group,
+    @-mentioning them by name, one at a time: each closes a ticket and sends two
+    replies (the villager's rating prompt, the counsel's note)."""
+    lines = [
+        replace(
+            question(n),
+            sender_id=COUNSEL_CHAT_ID,
+            sender_name="陈明远",
+            text=f"@村民{n} 您好，这种情况可以先找村调委会调解。",
+            message_id=f"a{n}",
+        )
+        for n in asked
+    ]
+    return await one_at_a_time("counsel answer", lines, dispatcher, relay, counter)
 
 
 async def one_at_a_time(
@@ -339,6 +359,7 @@ async def run(url: str, count: int, clients: int, rate: float = 0) -> list[str]:
     asked = range(first - count, first)
     lines.append(await chatter(dispatcher, counter, first, count))
     lines.append(await follow_ups(dispatcher, relay, counter, asked))
+    lines.append(await answers(dispatcher, relay, counter, asked))
     floor = await bare(db, 500)
     await db.dispose()
     return [*lines, f"bare ORM transaction (insert + commit): {floor:6.2f} ms"]
