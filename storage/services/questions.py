@@ -98,7 +98,7 @@ async def answer_questions(session: AsyncSession, answer: Answer) -> list[Questi
     if answer.ticket_ids:
         for number in dict.fromkeys(answer.ticket_ids):
             await _collect(found, _OPEN_BY_NUMBER, session, {**base, "id": number})
-        closing = [found[number] for number in sorted(found)]
+        closing = _by_number(found)
     else:
         for asker in dict.fromkeys(answer.askers):
             await _collect(found, _OPEN_OF_ASKER, session, {**base, "asker": asker})
@@ -121,6 +121,10 @@ async def _collect(
     for row in await statement.rows(session, params):
         ticket = detached(Question, row)
         found[_number(ticket)] = ticket
+
+
+def _by_number(found: dict[int, Question]) -> list[Question]:
+    return [found[number] for number in sorted(found)]
 
 
 def _number(ticket: Question) -> int:
@@ -197,11 +201,8 @@ async def still_open(
     found: dict[int, Question] = {}
     for asker_id in dict.fromkeys(asker_ids):
         params = {"group_id": group_id, "asker_id": asker_id}
-        for row in await _STILL_OPEN.rows(session, params):
-            ticket = detached(Question, row)
-            assert ticket.id is not None
-            found[ticket.id] = ticket
-    return [found[number] for number in sorted(found)]
+        await _collect(found, _STILL_OPEN, session, params)
+    return _by_number(found)
 
 
 _STILL_OPEN = Prepared(
