@@ -12,13 +12,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import event, make_url, text
 
 from config import Settings
 from storage.db import Database, make_sync_engine
 from storage.migrate import upgrade
 
 PG_ENV = "VCBOT_TEST_POSTGRES_URL"
+
+
+def commits_of(db: Database) -> list[int]:
+    """A one-item list counting the database's commits from now on (the engine's and
+    its line's)."""
+    seen = [0]
+
+    def commit(*_: Any) -> None:
+        seen[0] += 1
+
+    event.listen(db.engine.sync_engine, "commit", commit)
+    if db.line is not None:
+        db.line.after_commit.append(commit)
+    return seen
+
+
 _real_connect = socket.socket.connect
 
 

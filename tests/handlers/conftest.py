@@ -6,10 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from bot.language import NlpLanguage
 from config import Settings
@@ -32,20 +30,6 @@ ROSTER = "\n".join(
     ]
 )
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
-
-
-def commits_of(db: Database) -> list[int]:
-    """A one-item list counting the database's commits from now on (the engine's and
-    its line's)."""
-    seen = [0]
-
-    def commit(*_: Any) -> None:
-        seen[0] += 1
-
-    event.listen(db.engine.sync_engine, "commit", commit)
-    if db.line is not None:
-        db.line.after_commit.append(commit)
-    return seen
 
 
 @pytest.fixture

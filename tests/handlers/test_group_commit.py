@@ -21,8 +21,9 @@ from handlers.texts.common import INTERNAL_ERROR
 from storage.db import Database, Session
 from storage.errors import InvalidInput
 from storage.models import InboundMessage, Question
+from tests.conftest import commits_of
 from tests.fakes import RecordingTransport, village_language
-from tests.handlers.conftest import Say, commits_of
+from tests.handlers.conftest import Say
 
 
 def tripwire() -> Router:

@@ -14,8 +14,8 @@ from handlers.relay import OutboxRelay
 from storage.db import Database
 from storage.models import OutboxMessage
 from storage.services import outbox
+from tests.conftest import commits_of
 from tests.fakes import RecordingTransport
-from tests.handlers.conftest import commits_of
 
 
 async def queue(db: Database, *texts: str, key: str | None = None) -> None:

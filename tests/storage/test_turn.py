@@ -10,26 +10,14 @@ from typing import Any
 
 import pytest
 import sqlmodel
-from sqlalchemy import event, exc
+from sqlalchemy import exc
 from sqlmodel import col
 
 from storage.db import Database, Executor
 from storage.models import OutboxMessage
+from tests.conftest import commits_of
 from tests.storage.test_line import row
 from tests.storage.test_prepared import _INSERT
-
-
-def commits_of(db: Database) -> list[int]:
-    """A one-item list counting the database's commits from now on."""
-    seen = [0]
-
-    def commit(*_: Any) -> None:
-        seen[0] += 1
-
-    event.listen(db.engine.sync_engine, "commit", commit)
-    if db.line is not None:
-        db.line.after_commit.append(commit)
-    return seen
 
 
 async def texts(db: Database) -> list[str]:
