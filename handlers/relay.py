@@ -224,7 +224,7 @@ class OutboxRelay:
             self._unmarked.append(claim)  # marked with the rest of its batch
             return True
         if not await outbox.mark_sent(self.db, claim, self.clock()):
-            log.warning("outbox message %s was sent after its claim lapsed", claim.row.id)
+            self._lapsed([claim.row.id])
         # chat services ban machine rhythm
         await asyncio.sleep(self.pace_seconds + random.uniform(0, self.pace_jitter_seconds))
         return True
